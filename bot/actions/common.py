@@ -1,0 +1,88 @@
+"""What every action needs: who is talking, what they said, contact validation,
+and turning a finished report into a ticket."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import extraction, knowledge, tickets
+
+# Slots that describe one report; cleared once its ticket exists (location and
+# phone stay: the same resident usually reports from the same flat).
+REPORT_SLOTS = ("problem", "visit_time", "repair_confirmed", "complaint_text", "requested_slot")
+
+
+def reporter(tracker: Tracker) -> tuple[str, str]:
+    """(channel, reporter id). Tickets belong to a sender on one channel."""
+    channel = tracker.get_latest_input_channel() or "unknown"
+    return channel, f"{channel}:{tracker.sender_id}"
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The resident's last message as they wrote it."""
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def location_fields(text: Optional[str]) -> Dict[Text, Optional[str]]:
+    """The ticket's location columns from a location slot or free text."""
+    loc = extraction.parse_location(text or "")
+    if not loc:
+        return {"location": None, "building": None, "unit": None, "room": None}
+    return {"location": loc.value, "building": loc.building, "unit": loc.unit, "room": loc.room}
+
+
+def clear_report() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in REPORT_SLOTS]
+
+
+def service_phone() -> str:
+    return str(knowledge.community_facts().get("service_phone", ""))
+
+
+def eta_words(ticket: Any) -> Dict[Text, Text]:
+    """The promised time of a ticket, in the words the replies use."""
+    if ticket.kind == "complaint":
+        return {"eta_label": "回访时间", "eta": tickets.local_time_text(ticket.followup_by)}
+    if ticket.onsite_by:
+        return {"eta_label": "预计到场", "eta": tickets.local_time_text(ticket.onsite_by)}
+    return {"eta_label": "预计处理完成", "eta": tickets.local_time_text(ticket.resolve_by)}
+
+
+class ContactValidation:
+    """Phone validation shared by the repair and complaint forms."""
+
+    def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        candidates = extraction.find_phone_candidates(str(value or ""))
+        phone = extraction.normalize_phone(candidates[0].text) if candidates else None
+        if phone is None:
+            dispatcher.utter_message(response="utter_invalid_phone")
+        return {"phone": phone}
+
+
+def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
+                response: str, **extra: Any) -> List[EventType]:
+    """Create the ticket and tell the resident its number, team and time."""
+    try:
+        ticket = tickets.open_ticket(report)
+    except tickets.TicketStoreDown:
+        dispatcher.utter_message(response="utter_ticket_store_down", phone=service_phone())
+        return clear_report()
+    dispatcher.utter_message(
+        response=response,
+        ticket_no=ticket.number,
+        category=ticket.category_name,
+        team=ticket.team_name,
+        phone_masked=extraction.mask_phone(ticket.contact_phone or ""),
+        followup=tickets.local_time_text(ticket.followup_by) if ticket.followup_by else "",
+        **eta_words(ticket),
+        **extra,
+    )
+    return clear_report() + [SlotSet("ticket_no", ticket.number)]

@@ -1,0 +1,95 @@
+"""The repair (报修) form: collect, validate, read back, open the ticket."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import extraction, reports, tickets
+from bot.actions.common import ContactValidation, location_fields, open_ticket, reporter
+
+
+class ValidateRepairForm(ContactValidation, FormValidationAction):
+    def name(self) -> Text:
+        return "validate_repair_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
+        # A visit time only matters when the crew must enter a home.
+        location = extraction.parse_location(tracker.get_slot("location") or "")
+        if location and not location.room:
+            return [s for s in domain_slots if s != "visit_time"]
+        return domain_slots
+
+    def validate_problem(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        if reports.describes_something(value):
+            return {"problem": value}
+        if tracker.get_slot("requested_slot") == "problem":
+            dispatcher.utter_message(response="utter_problem_unclear")
+        return {"problem": None}
+
+    def validate_location(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        location = extraction.parse_location(str(value or ""))
+        if extraction.is_usable_location(location):
+            return {"location": location.value}
+        dispatcher.utter_message(response="utter_invalid_location")
+        return {"location": None}
+
+    def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        return {"visit_time": reports.visit_time(value)}
+
+    def validate_repair_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        if value is False:
+            dispatcher.utter_message(response="utter_repair_correction")
+            return {"repair_confirmed": None}
+        return {"repair_confirmed": value}
+
+
+class ActionAskRepairConfirmed(Action):
+    """Reads the key facts back (复述确认) before anything is dispatched."""
+
+    def name(self) -> Text:
+        return "action_ask_repair_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        lines = [
+            "请核对一下报修信息：",
+            f"位置：{tracker.get_slot('location')}",
+            f"问题：{reports.summary(tracker.get_slot('problem') or '')}",
+            f"电话：{extraction.mask_phone(tracker.get_slot('phone') or '')}",
+        ]
+        if tracker.get_slot("visit_time"):
+            lines.append(f"上门时间：{tracker.get_slot('visit_time')}")
+        lines.append("信息对吗？")
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            buttons=[{"title": "对的，提交", "payload": "/affirm"},
+                     {"title": "需要修改", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionOpenRepairTicket(Action):
+    def name(self) -> Text:
+        return "action_open_repair_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        channel, reporter_id = reporter(tracker)
+        report = tickets.Report(
+            kind="repair",
+            description=tracker.get_slot("problem") or "",
+            channel=channel,
+            reporter_id=reporter_id,
+            phone=tracker.get_slot("phone"),
+            visit_time=tracker.get_slot("visit_time"),
+            **location_fields(tracker.get_slot("location")),
+        )
+        return open_ticket(report, dispatcher, "utter_repair_ticket")

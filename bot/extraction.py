@@ -1,0 +1,198 @@
+"""Structured facts in residents' messages: locations (楼栋/单元/房号 or a public
+place), phone numbers and ticket numbers. Pure regular expressions over
+normalised (Simplified, half-width) text, so results do not depend on how jieba
+cuts the words."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import knowledge
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+             "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUM = r"(?:\d{1,3}|[零〇一二两三四五六七八九十]{1,3})"
+
+
+def cn_number(token: str) -> int | None:
+    """'12' → 12, '十二' → 12, '二十一' → 21, '五' → 5."""
+    if token.isdigit():
+        return int(token)
+    if not token or any(ch not in CN_DIGITS and ch != "十" for ch in token):
+        return None
+    if "十" in token:
+        tens, _, ones = token.partition("十")
+        return (CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (CN_DIGITS.get(ones, 0) if ones else 0)
+    value = 0
+    for ch in token:
+        value = value * 10 + CN_DIGITS[ch]
+    return value
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Location(Span):
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    landmark: str | None = None
+
+    @property
+    def value(self) -> str:
+        """A canonical form: 3栋2单元502, 3栋, 地下车库."""
+        parts = []
+        if self.building:
+            parts.append(f"{self.building}栋")
+        if self.unit:
+            parts.append(f"{self.unit}单元")
+        if self.room:
+            parts.append(self.room)
+        if self.landmark:
+            parts.append(self.landmark)
+        return "".join(parts)
+
+
+_DASHED = re.compile(r"(?<![\d-])(\d{1,3})-(\d{1,2})-(\d{3,4})(?![\d-])|(?<![\d-])(\d{1,3})-(\d{3,4})(?![\d-])")
+_BUILDING = rf"(?P<b>{_NUM}|[A-Za-z])\s*(?:号楼|栋|幢|座|#楼|#)"
+_UNIT = rf"(?P<u>{_NUM})\s*单元"
+_ROOM = r"(?P<r>\d{3,4})\s*(?:室|号|房)?"
+_STRUCTURED = re.compile(
+    rf"{_BUILDING}\s*(?:{_UNIT})?\s*(?:{_ROOM})?|{_UNIT.replace('?P<u>', '?P<u2>')}\s*(?:{_ROOM.replace('?P<r>', '?P<r2>')})?"
+)
+_ROOM_ONLY = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房间|房)(?!\d)")
+
+
+def _num_str(token: str | None) -> str | None:
+    if not token:
+        return None
+    if token.isalpha() and token.isascii():
+        return token.upper()
+    n = cn_number(token)
+    return str(n) if n is not None else None
+
+
+def find_locations(text: str) -> list[Location]:
+    """Every location mentioned, in order of appearance."""
+    found: list[Location] = []
+    for m in _DASHED.finditer(text):
+        if m.group(1):
+            found.append(Location(m.start(), m.end(), m.group(0), m.group(1), m.group(2), m.group(3)))
+        else:
+            found.append(Location(m.start(), m.end(), m.group(0), m.group(4), None, m.group(5)))
+    taken = [(loc.start, loc.end) for loc in found]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for m in _STRUCTURED.finditer(text):
+        if not m.group(0).strip() or not free(m.start(), m.end()):
+            continue
+        building = _num_str(m.group("b"))
+        unit = _num_str(m.group("u") or m.group("u2"))
+        room = m.group("r") or m.group("r2")
+        if building or unit:
+            found.append(Location(m.start(), m.end(), m.group(0).strip(), building, unit, room))
+            taken.append((m.start(), m.end()))
+    for m in _ROOM_ONLY.finditer(text):
+        if free(m.start(), m.end()):
+            found.append(Location(m.start(), m.end(), m.group(0), room=m.group(1)))
+            taken.append((m.start(), m.end()))
+    landmarks = sorted(knowledge.community_facts().get("landmarks", []), key=len, reverse=True)
+    for name in landmarks:
+        for m in re.finditer(re.escape(name), text):
+            if free(m.start(), m.end()):
+                found.append(Location(m.start(), m.end(), name, landmark=name))
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda loc: loc.start)
+
+
+def parse_location(text: str) -> Location | None:
+    """One location from a message: structured parts merged, a landmark kept as
+    the place when there is no building. None when nothing usable is there."""
+    locations = find_locations(text)
+    if not locations:
+        return None
+    structured = [loc for loc in locations if not loc.landmark]
+    if structured:
+        first = structured[0]
+        # "3栋 ... 502室" written apart: take the room from a later mention.
+        room = first.room or next((loc.room for loc in structured[1:] if loc.room), None)
+        return Location(first.start, structured[-1].end, first.text, first.building, first.unit, room)
+    return locations[0]
+
+
+def is_usable_location(loc: Location | None) -> bool:
+    """A crew can find it: a building (with or without room) or a public place."""
+    return bool(loc and (loc.building or loc.landmark))
+
+
+# --- phone numbers -------------------------------------------------------------
+
+_PHONE_CANDIDATE = re.compile(r"(?<![A-Za-z0-9-])(?:\+?86[\s-]?)?\d[\d\s-]{5,16}\d(?![A-Za-z0-9-])")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")
+
+
+def normalize_phone(raw: str) -> str | None:
+    """'138 1234 5678' / '+86-13812345678' / '0571-88886600' → digits, or None
+    when it is not a valid mainland mobile or landline number."""
+    digits = re.sub(r"[\s-]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
+        return digits
+    return None
+
+
+def find_phone_candidates(text: str) -> list[Span]:
+    """Digit runs that look meant as a phone number (7+ digits), valid or not,
+    leaving out ticket numbers and dashed room numbers."""
+    blocked = [(s.start, s.end) for s in find_ticket_numbers(text)]
+    blocked += [(loc.start, loc.end) for loc in find_locations(text) if not loc.landmark]
+    spans = []
+    for m in _PHONE_CANDIDATE.finditer(text):
+        raw = m.group(0).strip()
+        if sum(ch.isdigit() for ch in raw) < 7:
+            continue
+        if any(not (m.end() <= s or m.start() >= e) for s, e in blocked):
+            continue
+        spans.append(Span(m.start(), m.start() + len(raw), raw))
+    return spans
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678; landlines keep area code and last 4 digits."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    head = 3 if digits.startswith("1") else min(4, len(digits) - 4)
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
+
+
+def mask_phones(text: str) -> str:
+    """Every phone-like number in free text masked (for logs and read-backs)."""
+    return _PHONE_CANDIDATE.sub(
+        lambda m: mask_phone(m.group(0)) if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
+        text,
+    )
+
+
+# --- ticket numbers ------------------------------------------------------------
+
+_TICKET = re.compile(r"(?<![A-Za-z])(BX|TS)\s*-?\s*(\d{8})\s*-?\s*(\d{4})(?!\d)", re.IGNORECASE)
+
+
+def find_ticket_numbers(text: str) -> list[Span]:
+    """Ticket numbers, normalised to BX-20261122-0007 in `text`."""
+    return [
+        Span(m.start(), m.end(), f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}")
+        for m in _TICKET.finditer(text)
+    ]

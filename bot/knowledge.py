@@ -1,0 +1,256 @@
+"""The one loader for everything trainers edit in `knowledge/`.
+
+Files are re-read when they change on disk, so an edited FAQ answer is live at
+once. A file that fails to parse or validate is reported (logged, and raised by
+`check_all`) while the last good version stays in use: a trainer's typo never
+takes the assistant down.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Lock
+from typing import Any, Callable, Generic, TypeVar
+
+import yaml
+
+from bot import settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    topic: str
+    questions: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    team: str
+    keywords: tuple[str, ...]
+    urgency: int = 3
+
+
+@dataclass(frozen=True)
+class Routing:
+    teams: dict[str, str]
+    repair: tuple[Category, ...]
+    complaint: tuple[Category, ...]
+    level_keywords: dict[int, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    name: str
+    respond_minutes: int
+    resolve_minutes: int
+    onsite_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Sla:
+    levels: dict[int, Level]
+    complaint_followup_hours: int
+
+
+def _require(data: Any, key: str, kind: type, where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise KnowledgeError(f"{where}: missing '{key}'")
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, (str, list, dict)) and not value):
+        raise KnowledgeError(f"{where}: '{key}' must be a non-empty {kind.__name__}")
+    return value
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def parse_community(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or not data:
+        raise KnowledgeError("community.yml: must be a mapping of fact names to values")
+    return data
+
+
+def parse_faq(data: Any) -> tuple[FaqEntry, ...]:
+    entries = _require(data, "entries", list, "faq.yml")
+    community = community_facts()
+    seen_ids: set[str] = set()
+    seen_questions: dict[str, str] = {}
+    result = []
+    for i, raw in enumerate(entries, 1):
+        where = f"faq.yml entry {i}"
+        entry_id = str(_require(raw, "id", str, where))
+        where = f"faq.yml entry '{entry_id}'"
+        if entry_id in seen_ids:
+            raise KnowledgeError(f"{where}: duplicate id")
+        seen_ids.add(entry_id)
+        questions = _require(raw, "questions", list, where)
+        answer = str(_require(raw, "answer", str, where)).strip()
+        try:
+            unknown = _placeholders(answer) - community.keys()
+        except ValueError as exc:
+            raise KnowledgeError(f"{where}: broken placeholder in answer ({exc})") from None
+        if unknown:
+            raise KnowledgeError(f"{where}: unknown placeholder(s) {sorted(unknown)}")
+        for q in questions:
+            if not isinstance(q, str) or not q.strip():
+                raise KnowledgeError(f"{where}: empty question variant")
+            if q in seen_questions:
+                raise KnowledgeError(
+                    f"{where}: question '{q}' also belongs to '{seen_questions[q]}'"
+                )
+            seen_questions[q] = entry_id
+        result.append(
+            FaqEntry(entry_id, str(raw.get("topic", "")), tuple(q.strip() for q in questions), answer)
+        )
+    return tuple(result)
+
+
+def _categories(raw_list: Any, teams: dict[str, str], where: str) -> tuple[Category, ...]:
+    if not isinstance(raw_list, list) or not raw_list:
+        raise KnowledgeError(f"{where}: must be a non-empty list")
+    cats = []
+    for raw in raw_list:
+        cat_id = str(_require(raw, "id", str, where))
+        team = str(_require(raw, "team", str, f"{where} '{cat_id}'"))
+        if team not in teams:
+            raise KnowledgeError(f"{where} '{cat_id}': unknown team '{team}'")
+        urgency = int(raw.get("urgency", 3))
+        if urgency not in (1, 2, 3):
+            raise KnowledgeError(f"{where} '{cat_id}': urgency must be 1, 2 or 3")
+        cats.append(
+            Category(cat_id, str(raw.get("name", cat_id)), team,
+                     tuple(str(k) for k in raw.get("keywords") or ()), urgency)
+        )
+    return tuple(cats)
+
+
+def parse_routing(data: Any) -> Routing:
+    teams = {str(k): str(v) for k, v in _require(data, "teams", dict, "routing.yml").items()}
+    levels = {
+        int(k): tuple(str(w) for w in v)
+        for k, v in (data.get("level_keywords") or {}).items()
+    }
+    return Routing(
+        teams=teams,
+        repair=_categories(data.get("repair_categories"), teams, "routing.yml repair_categories"),
+        complaint=_categories(data.get("complaint_categories"), teams, "routing.yml complaint_categories"),
+        level_keywords=levels,
+    )
+
+
+def parse_sla(data: Any) -> Sla:
+    raw_levels = _require(data, "levels", dict, "sla.yml")
+    levels = {}
+    for key, raw in raw_levels.items():
+        where = f"sla.yml level {key}"
+        levels[int(key)] = Level(
+            level=int(key),
+            name=str(_require(raw, "name", str, where)),
+            respond_minutes=int(_require(raw, "respond_minutes", int, where)),
+            resolve_minutes=int(_require(raw, "resolve_minutes", int, where)),
+            onsite_minutes=raw.get("onsite_minutes"),
+        )
+    if set(levels) != {1, 2, 3}:
+        raise KnowledgeError("sla.yml: levels 1, 2 and 3 must all be defined")
+    return Sla(levels, int(_require(data, "complaint_followup_hours", int, "sla.yml")))
+
+
+class _KnowledgeFile(Generic[T]):
+    """One YAML file, parsed and cached until its modification time changes."""
+
+    def __init__(self, name: str, parse: Callable[[Any], T]) -> None:
+        self.name = name
+        self._parse = parse
+        self._lock = Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._value: T | None = None
+
+    @property
+    def path(self) -> Path:
+        return settings.KNOWLEDGE_DIR / self.name
+
+    def _read(self) -> T:
+        try:
+            data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise KnowledgeError(f"{self.name}: cannot be read as YAML: {exc}") from None
+        return self._parse(data)
+
+    def get(self) -> T:
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if stamp == self._stamp and self._value is not None:
+                return self._value
+            try:
+                self._value = self._read()
+                self._stamp = stamp
+            except KnowledgeError:
+                if self._value is None:
+                    raise
+                logger.error("keeping the last good %s", self.name, exc_info=True)
+                self._stamp = stamp  # report once per change, not on every call
+            return self._value
+
+    def check(self) -> None:
+        """Parse the file as it is on disk now, raising KnowledgeError if it is bad."""
+        self._read()
+
+
+_community = _KnowledgeFile("community.yml", parse_community)
+_faq = _KnowledgeFile("faq.yml", parse_faq)
+_routing = _KnowledgeFile("routing.yml", parse_routing)
+_sla = _KnowledgeFile("sla.yml", parse_sla)
+
+
+def community_facts() -> dict[str, Any]:
+    return _community.get()
+
+
+def faq_entries() -> tuple[FaqEntry, ...]:
+    return _faq.get()
+
+
+def routing() -> Routing:
+    return _routing.get()
+
+
+def sla() -> Sla:
+    return _sla.get()
+
+
+def dictionary_dir() -> Path:
+    """The folder of jieba user dictionaries (every file in it is loaded)."""
+    return settings.KNOWLEDGE_DIR / "dictionary"
+
+
+def check_all() -> None:
+    """Validate every knowledge file as it is on disk; raise on the first problem."""
+    for f in (_community, _faq, _routing, _sla):
+        f.check()
+
+
+def render(template: str) -> str:
+    """Fill {placeholders} in a template with the community facts."""
+    facts = community_facts()
+    return re.sub(r"\{(\w+)\}", lambda m: str(facts.get(m.group(1), m.group(0))), template)

@@ -1,0 +1,90 @@
+"""Database tables (SQLAlchemy ORM). Named so they never clash with the Rasa SQL
+tracker store's own `events` table."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+OPEN_STATUSES = ("open", "assigned", "in_progress")
+STATUS_NAMES = {
+    "open": "已受理，等待派单",
+    "assigned": "已派单，等待上门",
+    "in_progress": "处理中",
+    "resolved": "已处理，等待回访确认",
+    "closed": "已办结",
+}
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), unique=True, nullable=False, index=True)
+    kind = Column(String(10), nullable=False)  # repair | complaint
+    category = Column(String(32), nullable=False)
+    category_name = Column(String(32), nullable=False)
+    team = Column(String(32), nullable=False)
+    team_name = Column(String(64), nullable=False)
+    urgency = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False, default="open")
+    description = Column(Text, nullable=False)
+    location = Column(String(64))
+    building = Column(String(8))
+    unit = Column(String(8))
+    room = Column(String(8))
+    contact_phone = Column(String(20))  # in clear on the ticket only; masked elsewhere
+    reporter_name = Column(String(32))
+    visit_time = Column(String(64))
+    channel = Column(String(32), nullable=False)
+    reporter_id = Column(String(128), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    respond_by = Column(DateTime, nullable=False)
+    onsite_by = Column(DateTime)
+    resolve_by = Column(DateTime, nullable=False)
+    followup_by = Column(DateTime)
+
+    history = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id",
+                           cascade="all, delete-orphan")
+
+
+class TicketEvent(Base):
+    """One step of a ticket's status history."""
+
+    __tablename__ = "ticket_events"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False)
+    actor = Column(String(64), nullable=False)
+    note = Column(Text)
+
+    ticket = relationship("Ticket", back_populates="history")
+
+
+class TicketSequence(Base):
+    """Last number handed out per prefix and day (BX-20261122-0007)."""
+
+    __tablename__ = "ticket_sequences"
+
+    prefix = Column(String(4), primary_key=True)
+    day = Column(String(8), primary_key=True)
+    last_value = Column(Integer, nullable=False)
+
+
+class UnansweredQuestion(Base):
+    """A question the knowledge base could not answer, for trainers to review."""
+
+    __tablename__ = "unanswered_questions"
+
+    id = Column(Integer, primary_key=True)
+    text = Column(Text, nullable=False)
+    reporter_id = Column(String(128), nullable=False)
+    channel = Column(String(32), nullable=False)
+    best_faq_id = Column(String(64))
+    best_score = Column(Float)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)

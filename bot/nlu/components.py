@@ -1,0 +1,106 @@
+"""Custom Rasa NLU components for Chinese residents' messages.
+
+- TextNormalizer: Traditional → Simplified, half-width, folded spaces, and a
+  length cap, before anything tokenizes.
+- CleanJiebaTokenizer: Rasa's JiebaTokenizer without blank tokens
+  (RasaHQ/rasa#7910: they misalign features).
+- PropertyEntityExtractor: locations, phones, ticket numbers and fault
+  categories from bot.extraction / bot.routing (regexes, not jieba spans).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import jieba
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot import extraction, routing
+from bot.text import normalize
+
+jieba.setLogLevel(logging.WARNING)
+
+MAX_NLU_CHARS = 1000  # longer messages are classified on their first 1000 characters
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class TextNormalizer(GraphComponent):
+    """Rewrites the message text into the form the rest of the pipeline expects.
+    The resident's own words stay in the tracker (UserUttered.text)."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "TextNormalizer":
+        return cls()
+
+    @staticmethod
+    def _normalize(message: Message) -> None:
+        text = message.get(TEXT)
+        if text is not None:
+            message.set(TEXT, normalize(text)[:MAX_NLU_CHARS])
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalize(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalize(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class CleanJiebaTokenizer(JiebaTokenizer):
+    """JiebaTokenizer that never emits whitespace-only tokens."""
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        return [t for t in super().tokenize(message, attribute) if t.text.strip()]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Entities: location (+ building, unit, room), phone, ticket_no, category."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "PropertyEntityExtractor":
+        return cls()
+
+    def _entity(self, name: str, value: Any, start: int, end: int) -> Dict[Text, Any]:
+        return {"entity": name, "value": value, "start": start, "end": end,
+                "confidence_entity": 1.0}
+
+    def _entities(self, text: str) -> List[Dict[Text, Any]]:
+        found = []
+        for span in extraction.find_ticket_numbers(text):
+            found.append(self._entity("ticket_no", span.text, span.start, span.end))
+        for span in extraction.find_phone_candidates(text):
+            value = extraction.normalize_phone(span.text) or span.text
+            found.append(self._entity("phone", value, span.start, span.end))
+        location = extraction.parse_location(text)
+        if location:
+            found.append(self._entity("location", location.value, location.start, location.end))
+            for part in ("building", "unit", "room"):
+                if getattr(location, part):
+                    found.append(self._entity(part, getattr(location, part), location.start, location.end))
+        category = routing.category_of(text)
+        if category:
+            found.append(self._entity("category", category, 0, len(text)))
+        return found
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            entities = self.add_extractor_name(self._entities(text))
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages

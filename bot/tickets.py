@@ -1,0 +1,199 @@
+"""Repair (报修) and complaint (投诉) tickets: numbering, routing, deadlines,
+status history, and lookups that only ever show residents their own tickets.
+
+When the database cannot be reached the report is appended to a spool file and
+turned into a ticket as soon as the database answers again, so nothing a
+resident reported is lost.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot import knowledge, routing, settings, sla
+from bot.db import session_scope
+from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketSequence
+
+logger = logging.getLogger(__name__)
+
+PREFIXES = {"repair": "BX", "complaint": "TS"}
+
+
+class TicketStoreDown(RuntimeError):
+    """The database is unreachable; the report was spooled, not lost."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a resident told us, as the conversation collected it."""
+
+    kind: str  # repair | complaint
+    description: str
+    channel: str
+    reporter_id: str
+    phone: str | None = None
+    location: str | None = None
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    visit_time: str | None = None
+    reporter_name: str | None = None
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every datetime column holds."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(str(knowledge.community_facts().get("timezone", "Asia/Shanghai")))
+
+
+def local_time_text(at: datetime, now: datetime | None = None) -> str:
+    """A resident-facing time: '今天 17:30', '明天 09:15' or '11月26日 09:15'."""
+    zone = _zone()
+    local = at.replace(tzinfo=timezone.utc).astimezone(zone)
+    today = (now or utcnow()).replace(tzinfo=timezone.utc).astimezone(zone).date()
+    days = (local.date() - today).days
+    prefix = {0: "今天", 1: "明天"}.get(days, f"{local.month}月{local.day}日")
+    return f"{prefix} {local:%H:%M}"
+
+
+def _next_number(session: Session, prefix: str, at: datetime) -> str:
+    """Per-prefix, per-day counter. The UPDATE takes the row (PostgreSQL) or the
+    database (SQLite) write lock, so concurrent callers never share a number."""
+    day = at.replace(tzinfo=timezone.utc).astimezone(_zone()).strftime("%Y%m%d")
+    bumped = session.execute(
+        update(TicketSequence)
+        .where(TicketSequence.prefix == prefix, TicketSequence.day == day)
+        .values(last_value=TicketSequence.last_value + 1)
+    )
+    if bumped.rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.add(TicketSequence(prefix=prefix, day=day, last_value=1))
+        except IntegrityError:  # another writer created the day's row first
+            return _next_number(session, prefix, at)
+    value = session.execute(
+        select(TicketSequence.last_value).where(
+            TicketSequence.prefix == prefix, TicketSequence.day == day)
+    ).scalar_one()
+    return f"{prefix}-{day}-{value:04d}"
+
+
+def _build(session: Session, report: Report, at: datetime) -> Ticket:
+    route = (routing.route_repair if report.kind == "repair" else routing.route_complaint)(
+        report.description)
+    due = sla.deadlines(route.urgency, at)
+    ticket = Ticket(
+        number=_next_number(session, PREFIXES[report.kind], at),
+        kind=report.kind,
+        category=route.category,
+        category_name=route.category_name,
+        team=route.team,
+        team_name=route.team_name,
+        urgency=route.urgency,
+        status="open",
+        description=report.description,
+        location=report.location,
+        building=report.building,
+        unit=report.unit,
+        room=report.room,
+        contact_phone=report.phone,
+        reporter_name=report.reporter_name,
+        visit_time=report.visit_time,
+        channel=report.channel,
+        reporter_id=report.reporter_id,
+        created_at=at,
+        respond_by=due.respond_by,
+        onsite_by=due.onsite_by,
+        resolve_by=due.resolve_by,
+        followup_by=sla.complaint_followup(at) if report.kind == "complaint" else None,
+    )
+    ticket.history.append(
+        TicketEvent(at=at, status="open", actor="assistant",
+                    note=f"{report.channel} 渠道自助登记，派往{route.team_name}")
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def _spool_path():
+    return settings.VAR_DIR / "pending_reports.jsonl"
+
+
+def _spool(report: Report, at: datetime) -> None:
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with _spool_path().open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"at": at.isoformat(), "report": asdict(report)}, ensure_ascii=False) + "\n")
+
+
+def replay_spool() -> int:
+    """Turn spooled reports into tickets; returns how many were created."""
+    path = _spool_path()
+    if not path.exists():
+        return 0
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with session_scope() as session:
+        for line in lines:
+            item = json.loads(line)
+            _build(session, Report(**item["report"]), datetime.fromisoformat(item["at"]))
+    path.unlink()
+    logger.info("created %d ticket(s) from the spool", len(lines))
+    return len(lines)
+
+
+def open_ticket(report: Report, at: datetime | None = None) -> Ticket:
+    """Create the ticket a report calls for. Raises TicketStoreDown (after
+    spooling the report) when the database is unreachable."""
+    at = at or utcnow()
+    try:
+        replay_spool()
+        with session_scope() as session:
+            return _build(session, report, at)
+    except SQLAlchemyError:
+        logger.exception("ticket store unreachable; report spooled")
+        _spool(report, at)
+        raise TicketStoreDown() from None
+
+
+def tickets_of(reporter_id: str, limit: int = 3) -> list[Ticket]:
+    """A resident's most recent tickets, open ones first."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(Ticket).where(Ticket.reporter_id == reporter_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        ).scalars().all()
+    rows.sort(key=lambda t: t.status not in OPEN_STATUSES)  # stable: keeps recency order
+    return rows[:limit]
+
+
+def ticket_of(reporter_id: str, number: str) -> Ticket | None:
+    """One ticket by number, only if this resident reported it."""
+    with session_scope() as session:
+        return session.execute(
+            select(Ticket).where(Ticket.number == number.upper(), Ticket.reporter_id == reporter_id)
+        ).scalar_one_or_none()
+
+
+def add_status(number: str, status: str, actor: str, note: str | None = None) -> Ticket:
+    """Move a ticket to a new status, keeping the step in its history."""
+    if status not in STATUS_NAMES:
+        raise ValueError(f"unknown status {status!r}")
+    with session_scope() as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        ticket.status = status
+        ticket.history.append(TicketEvent(at=utcnow(), status=status, actor=actor, note=note))
+        return ticket
+
+
+def status_text(ticket: Ticket) -> str:
+    return STATUS_NAMES.get(ticket.status, ticket.status)

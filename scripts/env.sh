@@ -1,0 +1,41 @@
+# Shared by the scripts: finds Python 3.10, makes .venv, installs the project when
+# pyproject.toml changed, and exports the environment every process here runs with.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=2
+export PYTHONUNBUFFERED=1
+# Rasa 3.6 keeps its training cache here; keep it inside the checkout.
+export RASA_CACHE_DIRECTORY="$ROOT/build/rasa-cache"
+
+find_python310() {
+  local c
+  for c in python3.10 "$(pyenv root 2>/dev/null)"/versions/3.10*/bin/python3.10 \
+           /usr/local/bin/python3.10 /usr/bin/python3.10; do
+    if [ -x "$(command -v "$c" 2>/dev/null)" ] && \
+       "$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  echo "Python 3.10 not found: Rasa 3.6 runs only on 3.10." >&2
+  return 1
+}
+
+ensure_venv() {
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv with Python 3.10"
+    "$(find_python310)" -m venv .venv
+  fi
+  local want have
+  want="$(sha256sum pyproject.toml | cut -c1-16)"
+  have="$(cat .venv/.installed 2>/dev/null || true)"
+  if [ "$want" != "$have" ]; then
+    echo "==> installing dependencies (a few minutes on a fresh machine)"
+    .venv/bin/python -m pip install -q --upgrade "pip<25"
+    .venv/bin/python -m pip install -q -e ".[dev]"
+    .venv/bin/python -m pip check
+    echo "$want" > .venv/.installed
+  fi
+  export PATH="$ROOT/.venv/bin:$PATH"
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The README's first command: install, train if needed, start both servers, chat.
+source "$(dirname "$0")/env.sh"
+ensure_venv
+python -m bot.training
+exec python -m bot.serve "$@"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's second command: every test. Trains once (model cached by input hash).
+source "$(dirname "$0")/env.sh"
+ensure_venv
+python -m bot.training
+echo "==> Rasa test stories"
+rasa test core --model "$(python -m bot.training --print-path)" \
+  --stories tests/stories --endpoints endpoints.yml \
+  --fail-on-prediction-errors --out build/rasa-test-results --quiet
+echo "==> pytest"
+python -m pytest "$@"
