@@ -1,0 +1,93 @@
+"""Rasa SDK actions run directly against a real SQLite database."""
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from bot.actions import (ActionAnswerFaq, ActionAskRepairConfirmed, ActionOpenComplaintTicket,
+                         ActionOpenRepairTicket, ActionTicketStatus, ValidateRepairForm)
+from bot.db import session_scope
+from bot.models import Ticket, UnansweredQuestion
+
+DOMAIN = {"forms": {"repair_form": {"required_slots": ["problem", "location", "phone", "visit_time", "repair_confirmed"]}},
+          "slots": {}}
+
+
+def tracker(text="", slots=None, sender="alice", entities=None):
+    latest = {"text": text, "intent": {"name": "inform"}, "entities": entities or []}
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+    return Tracker(sender, slots or {}, latest, events, False, None, None, "action_listen")
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return dispatcher.messages, events
+
+
+def test_repair_ticket_is_created_and_announced(database):
+    messages, events = run(ActionOpenRepairTicket(), tracker(slots={
+        "problem": "卫生间漏水", "location": "3栋2单元502", "phone": "13812345678", "visit_time": "随时"}))
+    with session_scope() as s:
+        row = s.execute(select(Ticket)).scalar_one()
+    assert row.number.startswith("BX-") and row.team_name == "水电维修组"
+    assert (row.building, row.unit, row.room, row.reporter_id) == ("3", "2", "502", "rest:alice")
+    reply = messages[0]
+    assert reply["response"] == "utter_repair_ticket"
+    assert reply["ticket_no"] == row.number and reply["phone_masked"] == "138****5678"
+    assert {"event": "slot", "name": "problem", "value": None, "timestamp": None} in events
+
+
+def test_complaint_ticket(database):
+    messages, _ = run(ActionOpenComplaintTicket(), tracker(slots={
+        "complaint_text": "6栋楼上天天半夜吵", "phone": "13900001111"}))
+    with session_scope() as s:
+        row = s.execute(select(Ticket)).scalar_one()
+    assert row.number.startswith("TS-") and row.category == "noise" and row.building == "6"
+    assert messages[0]["response"] == "utter_complaint_ticket" and messages[0]["followup"]
+
+
+def test_bad_phone_and_location_get_a_clear_re_ask():
+    form, dispatcher = ValidateRepairForm(), CollectingDispatcher()
+    assert form.validate_phone("1381234", dispatcher, tracker(), DOMAIN) == {"phone": None}
+    assert form.validate_phone("手机 138 1234 5678", dispatcher, tracker(), DOMAIN) == {"phone": "13812345678"}
+    assert form.validate_location("我家", dispatcher, tracker(), DOMAIN) == {"location": None}
+    assert form.validate_location("8-2-1102", dispatcher, tracker(), DOMAIN) == {"location": "8栋2单元1102"}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_phone", "utter_invalid_location"]
+
+
+def test_no_visit_time_is_asked_for_a_public_place():
+    form = ValidateRepairForm()
+    slots = asyncio.run(form.required_slots(DOMAIN["forms"]["repair_form"]["required_slots"],
+                                            CollectingDispatcher(), tracker(slots={"location": "东门"}), DOMAIN))
+    assert "visit_time" not in slots
+
+
+def test_read_back_masks_the_phone():
+    messages, _ = run(ActionAskRepairConfirmed(), tracker(slots={
+        "problem": "厨房水管漏水", "location": "3栋502", "phone": "13812345678"}))
+    assert "3栋502" in messages[0]["text"] and "138****5678" in messages[0]["text"]
+    assert "13812345678" not in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_status_only_shows_the_residents_own_tickets(database):
+    run(ActionOpenRepairTicket(), tracker(sender="bob", slots={
+        "problem": "灯坏了", "location": "5栋", "phone": "13812345678"}))
+    with session_scope() as s:
+        bobs = s.execute(select(Ticket.number)).scalar_one()
+    entity = [{"entity": "ticket_no", "value": bobs}]
+    messages, _ = run(ActionTicketStatus(), tracker(f"查一下{bobs}", sender="alice", entities=entity))
+    assert messages[0]["response"] == "utter_ticket_not_found"
+    messages, _ = run(ActionTicketStatus(), tracker(f"查一下{bobs}", sender="bob", entities=entity))
+    assert messages[0]["response"] == "utter_ticket_status" and messages[0]["ticket_no"] == bobs
+
+
+def test_unanswerable_questions_are_passed_on_and_recorded(database):
+    messages, _ = run(ActionAnswerFaq(), tracker("小区附近的地铁几点停运"))
+    assert messages[0]["response"] == "utter_faq_unknown"
+    with session_scope() as s:
+        assert s.execute(select(UnansweredQuestion.text)).scalar_one() == "小区附近的地铁几点停运"
+    messages, _ = run(ActionAnswerFaq(), tracker("物业费多少钱一平米"))
+    assert "2.80" in messages[0]["text"]
