@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.extraction import mask_phones
+from bot.extraction import mask_phones_in_log
 
 _installed = False
 
@@ -21,7 +21,7 @@ def install_log_masking() -> None:
             message = record.getMessage()
         except Exception:  # a malformed record: leave it to the handler to report
             return record
-        masked = mask_phones(message)
+        masked = mask_phones_in_log(message)
         if masked != message:
             record.msg, record.args = masked, ()
         return record

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from bot.extraction import mask_phones
 from bot.text import normalize
 
 # Words that say "I want to report something" without saying what.
@@ -34,6 +35,6 @@ def visit_time(text: str | None) -> str | None:
 
 
 def summary(text: str, limit: int = 40) -> str:
-    """A one-line digest of a description for read-backs."""
-    flat = normalize(text)
+    """A one-line digest of a description for read-backs, phone numbers masked."""
+    flat = mask_phones(normalize(text))
     return flat if len(flat) <= limit else flat[:limit] + "…"

@@ -42,17 +42,19 @@ def faq_training_yaml() -> str:
         yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def _input_files() -> list[Path]:
-    files = [ROOT / "config.yml", ROOT / "domain.yml"]
-    files += sorted((ROOT / "data").rglob("*.yml"))
-    files += sorted(p for p in knowledge.dictionary_dir().glob("*") if p.is_file())
-    return files
+def _input_files() -> list[tuple[str, Path]]:
+    """(label, path) of every file that feeds training."""
+    files = [ROOT / "config.yml", ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]
+    labelled = [(str(p.relative_to(ROOT)), p) for p in files]
+    labelled += [(f"dictionary/{p.name}", p)
+                 for p in sorted(knowledge.dictionary_dir().glob("*")) if p.is_file()]
+    return labelled
 
 
 def model_hash() -> str:
     digest = hashlib.sha256(f"rasa=={RASA_VERSION}\n".encode())
-    for path in _input_files():
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for label, path in _input_files():
+        digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(faq_training_yaml().encode())
     return digest.hexdigest()[:16]
 

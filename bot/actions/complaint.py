@@ -8,7 +8,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import extraction, reports, routing, tickets
+from bot import reports, routing, tickets
 from bot.actions.common import ContactValidation, location_fields, open_ticket, reporter
 
 
@@ -21,8 +21,8 @@ class ValidateComplaintForm(ContactValidation, FormValidationAction):
         if not reports.describes_something(value):
             return {"complaint_text": None}
         route = routing.route_complaint(value)
-        dispatcher.utter_message(response="utter_complaint_ack", fact=reports.summary(
-            extraction.mask_phones(value)), category=route.category_name, team=route.team_name)
+        dispatcher.utter_message(response="utter_complaint_ack", fact=reports.summary(value),
+            category=route.category_name, team=route.team_name)
         return {"complaint_text": value}
 
 

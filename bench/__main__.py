@@ -1,0 +1,170 @@
+"""Benchmark: accuracy on the shared dev set, and speed. Prints its figures.
+
+    python -m bench [--dev ../shared/eval/dev.tsv] [--skip-rest]
+
+Classes follow DEVELOPERS.md: emergency = any message at response level 1 or 2;
+otherwise faq / repair (repair_request) / complaint; everything else is other.
+Targets (issue 2): accuracy >= 0.95 with every main-class F1 >= 0.90; REST p95
+<= 60 ms for one conversation; training <= 10 minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from bot import db, routing, training  # noqa: E402
+from bot.serve import Servers  # noqa: E402
+
+CLASSES = ["faq", "repair", "complaint", "emergency", "other"]
+INTENT_CLASS = {"faq": "faq", "repair_request": "repair", "complaint": "complaint"}
+
+
+def gold_class(row: dict) -> str:
+    if row["urgency"] in ("1", "2"):
+        return "emergency"
+    return row["intent"] if row["intent"] in ("faq", "repair", "complaint") else "other"
+
+
+def predicted_class(text: str, intent: str) -> str:
+    if routing.urgency_of(text) in (1, 2):
+        return "emergency"
+    return INTENT_CLASS.get(intent, "other")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def evaluate_nlu(model: Path, dev: Path) -> list[float]:
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+
+    configure_logging_and_warnings()  # honours LOG_LEVEL (WARNING here)
+
+    rows = list(csv.DictReader(dev.open(encoding="utf-8"), delimiter="\t"))
+    agent = Agent.load(str(model))
+    pairs, misses, latencies = [], [], []
+
+    async def parse_all() -> None:
+        for row in rows:
+            started = time.perf_counter()
+            parsed = await agent.parse_message(row["text"])
+            latencies.append((time.perf_counter() - started) * 1000)
+            gold, pred = gold_class(row), predicted_class(row["text"], parsed["intent"]["name"])
+            pairs.append((gold, pred))
+            if gold != pred:
+                misses.append(f"  {row['text']!r}: gold {gold}, got {pred} ({parsed['intent']['name']} "
+                              f"{parsed['intent'].get('confidence', 0):.2f})")
+        for _ in range(2):  # more samples for the latency figures
+            for row in rows:
+                started = time.perf_counter()
+                await agent.parse_message(row["text"])
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    asyncio.run(parse_all())
+    accuracy = sum(g == p for g, p in pairs) / len(pairs)
+    print(f"\n== Intent accuracy on {dev.name} ({len(pairs)} messages): {accuracy:.3f}")
+    print(f"{'class':<10} {'precision':>9} {'recall':>7} {'F1':>6} {'n':>4}")
+    for cls in CLASSES:
+        tp = sum(g == p == cls for g, p in pairs)
+        pred_n, gold_n = sum(p == cls for _, p in pairs), sum(g == cls for g, _ in pairs)
+        precision = tp / pred_n if pred_n else 0.0
+        recall = tp / gold_n if gold_n else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"{cls:<10} {precision:>9.3f} {recall:>7.3f} {f1:>6.3f} {gold_n:>4}")
+    print("\nConfusion matrix (rows gold, columns predicted):")
+    counts = Counter(pairs)
+    print(" " * 10 + "".join(f"{c:>10}" for c in CLASSES))
+    for gold in CLASSES:
+        print(f"{gold:<10}" + "".join(f"{counts[(gold, pred)]:>10}" for pred in CLASSES))
+    if misses:
+        print("\nMisclassified:\n" + "\n".join(misses))
+    print(f"\n== NLU parse latency (in process, {len(latencies)} parses): "
+          f"p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
+    return latencies
+
+
+def _turn(url: str, sender: str, message: str) -> float:
+    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"sender": sender, "message": message}).encode())
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_rest(model: Path) -> None:
+    messages = ["你好", "物业费怎么交", "门禁卡丢了怎么办", "快递放哪里", "谢谢", "装修押金多少"]
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        db.migrate(url)
+        with Servers(model, rasa_port=16005, action_port=16055,
+                     env={"DATABASE_URL": url, "VAR_DIR": tmp}) as servers:
+            for m in messages:  # warm-up
+                _turn(servers.url, "warmup", m)
+            one = [_turn(servers.url, f"solo-{i // 6}", messages[i % 6]) for i in range(120)]
+            print(f"\n== REST round trip, 1 conversation ({len(one)} turns): "
+                  f"p50 {percentile(one, 50):.1f} ms, p95 {percentile(one, 95):.1f} ms")
+            ten: list[float] = []
+            lock = threading.Lock()
+
+            def conversation() -> None:
+                sender = uuid.uuid4().hex
+                local = [_turn(servers.url, sender, messages[i % 6]) for i in range(30)]
+                with lock:
+                    ten.extend(local)
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=conversation) for _ in range(10)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.perf_counter() - started
+            print(f"== REST round trip, 10 concurrent conversations ({len(ten)} turns): "
+                  f"p50 {percentile(ten, 50):.1f} ms, p95 {percentile(ten, 95):.1f} ms, "
+                  f"{len(ten) / elapsed:.0f} turns/s")
+            rasa_proc, actions_proc = servers.procs[1], servers.procs[0]
+            print(f"== Server memory (RSS): Rasa server {_rss_mb(rasa_proc.pid):.0f} MB, "
+                  f"action server {_rss_mb(actions_proc.pid):.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dev", type=Path, default=training.ROOT.parent / "shared" / "eval" / "dev.tsv")
+    parser.add_argument("--skip-rest", action="store_true", help="NLU figures only")
+    args = parser.parse_args()
+    model = training.train()
+    stats = json.loads(training.STATS_FILE.read_text()) if training.STATS_FILE.exists() else {}
+    if stats.get("model") == model.name:
+        print(f"== Training time (last training of this model): {stats['train_seconds']:.0f} s")
+    evaluate_nlu(model, args.dev)
+    if not args.skip_rest:
+        bench_rest(model)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The real Rasa server and action server, started once, talked to over HTTP.
+
+Asserts the replies a resident sees and the tickets in the database."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot import db, training
+from bot.serve import LOG_DIR, Servers
+
+TOKEN = "test-token-123"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    model = training.model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `python -m bot.training` first")
+    var = tmp_path_factory.mktemp("var")
+    url = f"sqlite:///{var / 'tickets.db'}"
+    db.migrate(url)
+    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG"}
+    with Servers(model, rasa_port=15005, action_port=15055, auth_token=TOKEN, env=env) as servers:
+        servers.db_url = url
+        yield servers
+
+
+def _post(url: str, payload: dict) -> tuple[int, object]:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+class Resident:
+    """One resident's conversation over the REST channel."""
+
+    def __init__(self, server: Servers, sender: str | None = None) -> None:
+        self.server = server
+        self.sender = sender or f"resident-{uuid.uuid4().hex[:8]}"
+
+    def say(self, message: str) -> list[dict]:
+        status, replies = _post(f"{self.server.url}/webhooks/rest/webhook",
+                                {"sender": self.sender, "message": message})
+        assert status == 200
+        return replies
+
+    def says(self, message: str) -> str:
+        """All reply texts for one message, joined."""
+        return "\n".join(r.get("text", "") for r in self.say(message))
+
+
+def tickets_in(server: Servers, sender: str) -> list[dict]:
+    engine = create_engine(server.db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM tickets WHERE reporter_id = :r ORDER BY id"),
+                            {"r": f"rest:{sender}"}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def count_tickets(server: Servers) -> int:
+    with create_engine(server.db_url).connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM tickets")).scalar_one()
+
+
+def test_faq_is_answered_from_the_knowledge_base(server):
+    reply = Resident(server).says("物业费多少钱一平啊")
+    assert "2.80 元/平方米/月" in reply
+
+
+def test_repair_with_all_facts_up_front(server):
+    resident = Resident(server)
+    assert "什么时候上门" in resident.says("3栋502卫生间漏水了 电话13812345678")
+    replies = resident.say("随时")
+    read_back = replies[0]["text"]
+    assert "3栋502" in read_back and "138****5678" in read_back and "13812345678" not in read_back
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/deny"]
+    reply = resident.says("/affirm")
+    [ticket] = tickets_in(server, resident.sender)
+    assert ticket["number"] in reply and "水电维修组" in reply and "138****5678" in reply
+    assert (ticket["kind"], ticket["category"], ticket["team"], ticket["urgency"]) == ("repair", "water", "water_electric", 3)
+    assert (ticket["building"], ticket["room"], ticket["contact_phone"], ticket["visit_time"]) == ("3", "502", "13812345678", "随时")
+    assert ticket["description"] == "3栋502卫生间漏水了 电话13812345678"
+
+
+def test_repair_step_by_step_with_bad_input_and_a_correction(server):
+    resident = Resident(server)
+    assert "哪里出了问题" in resident.says("我要报修")
+    assert "具体位置" in resident.says("厨房下水道堵住了")
+    assert "没认出这个位置" in resident.says("就在我家")
+    assert "联系电话" in resident.says("8-2-1102")
+    assert "号码好像不对" in resident.says("1381234")
+    assert "什么时候上门" in resident.says("139 0000 1111")
+    assert "8栋2单元1102" in resident.says("明天上午")
+    assert "要改的内容" in resident.says("不对")
+    assert "8栋2单元1103" in resident.says("房号是8-2-1103")
+    reply = resident.says("对的")
+    [ticket] = tickets_in(server, resident.sender)
+    assert ticket["number"] in reply
+    assert (ticket["building"], ticket["unit"], ticket["room"]) == ("8", "2", "1103")
+    assert ticket["contact_phone"] == "13900001111" and ticket["description"] == "厨房下水道堵住了"
+
+
+def test_complaint_gets_empathy_then_a_ticket_with_a_follow_up(server):
+    resident = Resident(server)
+    reply = resident.says("楼上装修噪音太大了 晚上十点还在电钻")
+    assert "抱歉" in reply and "噪音扰民" in reply and "联系电话" in reply
+    reply = resident.says("15012345678")
+    [ticket] = tickets_in(server, resident.sender)
+    assert ticket["number"].startswith("TS-") and ticket["number"] in reply
+    assert ticket["category"] == "noise" and ticket["followup_by"] is not None
+    assert "回电" in reply and "150****5678" in reply
+
+
+def test_status_shows_only_the_residents_own_tickets(server):
+    owner = Resident(server)
+    owner.says("5栋楼道灯不亮 电话13712345678")
+    owner.says("对的")
+    [ticket] = tickets_in(server, owner.sender)
+    assert ticket["number"] in owner.says("我的报修到哪了")
+    assert ticket["number"] in owner.says(f"查一下 {ticket['number']}")
+    stranger = Resident(server)
+    reply = stranger.says(f"查一下 {ticket['number']}")
+    assert "没有找到" in reply and "5栋" not in reply
+    assert "没有查到" in stranger.says("我的报修到哪了")
+
+
+@pytest.mark.parametrize("message", [
+    "", "   ", "😀😀😀", "啊" * 10_000, "<script>alert('x')</script>",
+    "'; DROP TABLE tickets; --", "查一下 BX-20990101-9999",
+])
+def test_bad_input_gets_a_clear_reply_and_loses_nothing(server, message):
+    before = count_tickets(server)
+    replies = Resident(server).say(message)
+    assert replies and all(r.get("text") for r in replies)
+    assert count_tickets(server) == before
+    assert urllib.request.urlopen(f"{server.url}/", timeout=5).status == 200
+
+
+def test_the_http_api_requires_the_token(server):
+    assert _post(f"{server.url}/model/parse", {"text": "物业费怎么交"})[0] == 401
+    status, parsed = _post(f"{server.url}/model/parse?token={TOKEN}", {"text": "物業費怎麼交"})
+    assert status == 200 and parsed["intent"]["name"] == "faq"
+
+
+def test_parse_result_carries_entities(server):
+    status, parsed = _post(f"{server.url}/model/parse?token={TOKEN}",
+                           {"text": "12号楼二单元1201漏水 电话13812345678"})
+    entities = {e["entity"]: e["value"] for e in parsed["entities"]}
+    assert entities["location"] == "12栋2单元1201"
+    assert (entities["building"], entities["unit"], entities["room"]) == ("12", "2", "1201")
+    assert entities["phone"] == "13812345678" and entities["category"] == "water"
+
+
+def test_logs_never_hold_a_phone_number_in_clear(server):
+    Resident(server).says("7栋门禁坏了 电话18612345678")
+    logs = "".join(p.read_text(errors="ignore") for p in LOG_DIR.glob("*-15005.log"))
+    assert "186****5678" in logs  # the servers log messages at DEBUG here...
+    assert "18612345678" not in logs  # ...but never the number in clear
