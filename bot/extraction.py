@@ -37,40 +37,71 @@ class Span:
 
 
 @dataclass(frozen=True)
-class Location(Span):
-    building: str | None = None
-    unit: str | None = None
-    room: str | None = None
-    landmark: str | None = None
+class Part:
+    """One piece of a location, as an entity: '3栋' → Part('building', '3', 0, 2)."""
+
+    entity: str  # building | unit | room | place
+    value: str
+    start: int
+    end: int
+
+
+def compose_location(building: str | None = None, unit: str | None = None,
+                     room: str | None = None, place: str | None = None) -> str:
+    """The canonical form of a location: 3栋2单元502, 12栋2单元, 东门."""
+    return "".join([f"{building}栋" if building else "", f"{unit}单元" if unit else "",
+                    room or "", place or ""])
+
+
+@dataclass(frozen=True)
+class Location:
+    parts: tuple[Part, ...]
+
+    def _part(self, entity: str) -> str | None:
+        return next((p.value for p in self.parts if p.entity == entity), None)
+
+    @property
+    def building(self) -> str | None:
+        return self._part("building")
+
+    @property
+    def unit(self) -> str | None:
+        return self._part("unit")
+
+    @property
+    def room(self) -> str | None:
+        return self._part("room")
+
+    @property
+    def landmark(self) -> str | None:
+        return self._part("place")
+
+    @property
+    def start(self) -> int:
+        return min(p.start for p in self.parts)
+
+    @property
+    def end(self) -> int:
+        return max(p.end for p in self.parts)
 
     @property
     def value(self) -> str:
-        """A canonical form: 3栋2单元502, 3栋, 地下车库."""
-        parts = []
-        if self.building:
-            parts.append(f"{self.building}栋")
-        if self.unit:
-            parts.append(f"{self.unit}单元")
-        if self.room:
-            parts.append(self.room)
-        if self.landmark:
-            parts.append(self.landmark)
-        return "".join(parts)
+        return compose_location(self.building, self.unit, self.room, self.landmark)
 
 
-_DASHED = re.compile(r"(?<![\d-])(\d{1,3})-(\d{1,2})-(\d{3,4})(?![\d-])|(?<![\d-])(\d{1,3})-(\d{3,4})(?![\d-])")
-_BUILDING = rf"(?P<b>{_NUM}|[A-Za-z])\s*(?:号楼|栋|幢|座|#楼|#)"
-_UNIT = rf"(?P<u>{_NUM})\s*单元"
-_ROOM = r"(?P<r>\d{3,4})\s*(?:室|号|房)?"
-_STRUCTURED = re.compile(
-    rf"{_BUILDING}\s*(?:{_UNIT})?\s*(?:{_ROOM})?|{_UNIT.replace('?P<u>', '?P<u2>')}\s*(?:{_ROOM.replace('?P<r>', '?P<r2>')})?"
-)
-_ROOM_ONLY = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房间|房)(?!\d)")
+_BUILDING = rf"(?P<B>(?P<b>{_NUM}|[A-Za-z])\s*(?:号楼|栋|幢|座|#楼|#))"
+_UNIT = rf"(?P<U>(?P<u>{_NUM})\s*单元)"
+_ROOM = r"(?P<R>(?P<r>\d{3,4})\s*(?:室|号|房)?)"
+_PATTERNS = [
+    re.compile(r"(?<![\d-])(?P<B>(?P<b>\d{1,3}))-(?:(?P<U>(?P<u>\d{1,2}))-)?(?P<R>(?P<r>\d{3,4}))(?![\d-])"),
+    re.compile(rf"{_BUILDING}\s*(?:{_UNIT})?\s*(?:{_ROOM})?"),
+    re.compile(rf"{_UNIT}\s*(?:{_ROOM})?"),
+    re.compile(r"(?<!\d)(?P<R>(?P<r>\d{3,4})\s*(?:室|房间|房))(?!\d)"),
+]
+_PIECES = {"building": ("B", "b"), "unit": ("U", "u"), "room": ("R", "r")}
 
 
-def _num_str(token: str | None) -> str | None:
-    if not token:
-        return None
+def _num_str(token: str) -> str | None:
     if token.isalpha() and token.isascii():
         return token.upper()
     n = cn_number(token)
@@ -80,51 +111,47 @@ def _num_str(token: str | None) -> str | None:
 def find_locations(text: str) -> list[Location]:
     """Every location mentioned, in order of appearance."""
     found: list[Location] = []
-    for m in _DASHED.finditer(text):
-        if m.group(1):
-            found.append(Location(m.start(), m.end(), m.group(0), m.group(1), m.group(2), m.group(3)))
-        else:
-            found.append(Location(m.start(), m.end(), m.group(0), m.group(4), None, m.group(5)))
-    taken = [(loc.start, loc.end) for loc in found]
+    taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    for m in _STRUCTURED.finditer(text):
-        if not m.group(0).strip() or not free(m.start(), m.end()):
-            continue
-        building = _num_str(m.group("b"))
-        unit = _num_str(m.group("u") or m.group("u2"))
-        room = m.group("r") or m.group("r2")
-        if building or unit:
-            found.append(Location(m.start(), m.end(), m.group(0).strip(), building, unit, room))
-            taken.append((m.start(), m.end()))
-    for m in _ROOM_ONLY.finditer(text):
-        if free(m.start(), m.end()):
-            found.append(Location(m.start(), m.end(), m.group(0), room=m.group(1)))
-            taken.append((m.start(), m.end()))
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if not m.group(0).strip() or not free(m.start(), m.end()):
+                continue
+            parts = []
+            for entity, (whole, number) in _PIECES.items():
+                if whole in pattern.groupindex and m.group(whole):
+                    value = m.group(number) if entity == "room" else _num_str(m.group(number))
+                    if value:
+                        parts.append(Part(entity, value, *m.span(whole)))
+            if parts:
+                found.append(Location(tuple(parts)))
+                taken.append((m.start(), m.end()))
     landmarks = sorted(knowledge.community_facts().get("landmarks", []), key=len, reverse=True)
     for name in landmarks:
         for m in re.finditer(re.escape(name), text):
             if free(m.start(), m.end()):
-                found.append(Location(m.start(), m.end(), name, landmark=name))
+                found.append(Location((Part("place", name, m.start(), m.end()),)))
                 taken.append((m.start(), m.end()))
     return sorted(found, key=lambda loc: loc.start)
 
 
 def parse_location(text: str) -> Location | None:
-    """One location from a message: structured parts merged, a landmark kept as
-    the place when there is no building. None when nothing usable is there."""
+    """The location a message names: the first building/unit/room mention (with
+    the room from a later mention, as in "3栋 ... 502室"), else the first public
+    place. None when there is none."""
     locations = find_locations(text)
-    if not locations:
-        return None
     structured = [loc for loc in locations if not loc.landmark]
-    if structured:
-        first = structured[0]
-        # "3栋 ... 502室" written apart: take the room from a later mention.
-        room = first.room or next((loc.room for loc in structured[1:] if loc.room), None)
-        return Location(first.start, structured[-1].end, first.text, first.building, first.unit, room)
-    return locations[0]
+    if not structured:
+        return locations[0] if locations else None
+    first = structured[0]
+    if first.room is None:
+        later_room = next((p for loc in structured[1:] for p in loc.parts if p.entity == "room"), None)
+        if later_room:
+            return Location(first.parts + (later_room,))
+    return first
 
 
 def is_usable_location(loc: Location | None) -> bool:
@@ -156,7 +183,8 @@ def find_phone_candidates(text: str) -> list[Span]:
     """Digit runs that look meant as a phone number (7+ digits), valid or not,
     leaving out ticket numbers and dashed room numbers."""
     blocked = [(s.start, s.end) for s in find_ticket_numbers(text)]
-    blocked += [(loc.start, loc.end) for loc in find_locations(text) if not loc.landmark]
+    blocked += [(p.start, p.end) for loc in find_locations(text) for p in loc.parts
+                if p.entity != "place"]
     spans = []
     for m in _PHONE_CANDIDATE.finditer(text):
         raw = m.group(0).strip()

@@ -50,11 +50,13 @@ def route_complaint(text: str) -> Route:
     return _route(text, knowledge.routing().complaint)
 
 
-def category_of(text: str) -> str | None:
-    """The repair or complaint category a message names, for NLU entities."""
-    text = normalize(text)
+def category_of(text: str) -> tuple[str, int, int] | None:
+    """(category id, start, end of the keyword that names it) for NLU entities;
+    `text` is already normalised."""
     routing = knowledge.routing()
     for cat in routing.repair + routing.complaint:
-        if any(k in text for k in cat.keywords):
-            return cat.id
+        hits = [(text.find(k), k) for k in cat.keywords if k in text]
+        if hits:
+            start, keyword = min(hits)
+            return cat.id, start, start + len(keyword)
     return None

@@ -4,7 +4,7 @@ source "$(dirname "$0")/env.sh"
 ensure_venv
 python -m bot.training
 echo "==> Rasa test stories"
-rasa test core --model "$(python -m bot.training --print-path)" \
+rasa test core --e2e --model "$(python -m bot.training --print-path)" \
   --stories tests/stories --endpoints endpoints.yml \
   --fail-on-prediction-errors --out build/rasa-test-results --quiet
 echo "==> pytest"

@@ -21,6 +21,20 @@ def test_locations_are_parsed_into_parts(text, value, parts):
     assert extraction.is_usable_location(loc)
 
 
+def test_location_parts_never_overlap_and_cover_their_words():
+    text = "8-2-1102厨房漏水，另外12号楼二单元1201也漏"
+    parts = [(p.entity, p.value, text[p.start:p.end]) for p in parse_location(text).parts]
+    assert parts == [("building", "8", "8"), ("unit", "2", "2"), ("room", "1102", "1102")]
+    text = "3栋楼下 502室"
+    assert [(p.entity, text[p.start:p.end]) for p in parse_location(text).parts] == [
+        ("building", "3栋"), ("room", "502室")]
+
+
+def test_compose_location():
+    assert extraction.compose_location("3", "2", "502") == "3栋2单元502"
+    assert extraction.compose_location(place="东门") == "东门"
+
+
 def test_public_places_are_locations_but_a_bare_room_is_not_enough():
     assert parse_location("小区东门的路灯坏了").value == "东门"
     assert extraction.is_usable_location(parse_location("地下车库灯不亮"))

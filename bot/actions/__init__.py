@@ -12,10 +12,10 @@ from bot.actions.conversation import (  # noqa: E402
     ActionAnswerFaq, ActionCancelReport, ActionDefaultFallback, ActionRequestHuman,
     ActionTicketStatus)
 from bot.actions.repair import (  # noqa: E402
-    ActionAskRepairConfirmed, ActionOpenRepairTicket, ValidateRepairForm)
+    ActionAskRepairConfirmed, ActionExtractLocation, ActionOpenRepairTicket, ValidateRepairForm)
 
 __all__ = [
     "ActionAnswerFaq", "ActionCancelReport", "ActionDefaultFallback", "ActionRequestHuman",
-    "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionOpenRepairTicket",
+    "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionExtractLocation", "ActionOpenRepairTicket",
     "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm",
 ]

@@ -4,11 +4,26 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import extraction, reports, tickets
-from bot.actions.common import ContactValidation, location_fields, open_ticket, reporter
+from bot.actions.common import ContactValidation, latest_entity, location_fields, open_ticket, reporter
+
+
+class ActionExtractLocation(Action):
+    """Slot mapping for `location`: composes the slot from the message's
+    building / unit / room / place entities, on every turn."""
+
+    def name(self) -> Text:
+        return "action_extract_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        parts = {e: latest_entity(tracker, e) for e in ("building", "unit", "room", "place")}
+        if not (parts["building"] or parts["place"]):
+            return []
+        return [SlotSet("location", extraction.compose_location(**parts))]
 
 
 class ValidateRepairForm(ContactValidation, FormValidationAction):

@@ -4,7 +4,7 @@
   length cap, before anything tokenizes.
 - CleanJiebaTokenizer: Rasa's JiebaTokenizer without blank tokens
   (RasaHQ/rasa#7910: they misalign features).
-- PropertyEntityExtractor: locations, phones, ticket numbers and fault
+- PropertyEntityExtractor: location parts, phones, ticket numbers and fault
   categories from bot.extraction / bot.routing (regexes, not jieba spans).
 """
 from __future__ import annotations
@@ -69,7 +69,8 @@ class CleanJiebaTokenizer(JiebaTokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Entities: location (+ building, unit, room), phone, ticket_no, category."""
+    """Entities, never overlapping: building, unit, room, place (a public spot),
+    phone, ticket_no, and category (on the keyword that names it)."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -88,15 +89,12 @@ class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
             value = extraction.normalize_phone(span.text) or span.text
             found.append(self._entity("phone", value, span.start, span.end))
         location = extraction.parse_location(text)
-        if location:
-            found.append(self._entity("location", location.value, location.start, location.end))
-            for part in ("building", "unit", "room"):
-                if getattr(location, part):
-                    found.append(self._entity(part, getattr(location, part), location.start, location.end))
+        for part in location.parts if location else ():
+            found.append(self._entity(part.entity, part.value, part.start, part.end))
         category = routing.category_of(text)
         if category:
-            found.append(self._entity("category", category, 0, len(text)))
-        return found
+            found.append(self._entity("category", *category))
+        return sorted(found, key=lambda e: e["start"])
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
