@@ -29,6 +29,7 @@ MODELS_DIR = ROOT / "models"
 BUILD_DIR = ROOT / "build"
 GENERATED_NLU = BUILD_DIR / "nlu" / "faq_knowledge.yml"
 STATS_FILE = BUILD_DIR / "train_stats.json"
+TRAIN_LOG = BUILD_DIR / "train.log"
 RASA_VERSION = "3.6.21"
 KEEP_MODELS = 3
 
@@ -79,15 +80,20 @@ def train(force: bool = False) -> Path:
         return target
     GENERATED_NLU.parent.mkdir(parents=True, exist_ok=True)
     GENERATED_NLU.write_text(faq_training_yaml(), encoding="utf-8")
-    print(f"==> training {target.name} (inputs changed)", file=sys.stderr)
+    print(f"==> training {target.name} (inputs changed; about 2 minutes; log: "
+          f"{TRAIN_LOG.relative_to(ROOT)})", file=sys.stderr)
     started = time.monotonic()
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
-         "--data", "data", str(GENERATED_NLU.parent), "--out", str(MODELS_DIR),
-         "--fixed-model-name", target.name[: -len(".tar.gz")], "--force", "--quiet"],
-        cwd=ROOT, env=env, check=True,
-    )
+    with TRAIN_LOG.open("w") as log:
+        result = subprocess.run(
+            [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
+             "--data", "data", str(GENERATED_NLU.parent), "--out", str(MODELS_DIR),
+             "--fixed-model-name", target.name[: -len(".tar.gz")], "--force", "--quiet"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    if result.returncode != 0:
+        tail = TRAIN_LOG.read_text(errors="ignore").splitlines()[-30:]
+        sys.exit("training failed:\n" + "\n".join(tail))
     seconds = round(time.monotonic() - started, 1)
     STATS_FILE.write_text(json.dumps({"model": target.name, "train_seconds": seconds}))
     print(f"==> trained in {seconds}s", file=sys.stderr)

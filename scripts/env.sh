@@ -31,10 +31,12 @@ ensure_venv() {
   want="$(sha256sum pyproject.toml | cut -c1-16)"
   have="$(cat .venv/.installed 2>/dev/null || true)"
   if [ "$want" != "$have" ]; then
-    echo "==> installing dependencies (a few minutes on a fresh machine)"
-    .venv/bin/python -m pip install -q --upgrade "pip<25"
-    .venv/bin/python -m pip install -q -e ".[dev]"
-    .venv/bin/python -m pip check
+    echo "==> installing dependencies (a few minutes on a fresh machine; log: .venv/install.log)"
+    if ! { .venv/bin/python -m pip install --upgrade "pip<25" &&
+           .venv/bin/python -m pip install -e ".[dev]" &&
+           .venv/bin/python -m pip check; } > .venv/install.log 2>&1; then
+      tail -30 .venv/install.log; echo "installation failed; see .venv/install.log" >&2; return 1
+    fi
     echo "$want" > .venv/.installed
   fi
   export PATH="$ROOT/.venv/bin:$PATH"

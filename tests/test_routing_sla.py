@@ -29,6 +29,8 @@ def test_repairs_are_routed_by_the_table(text, category, team, level):
     ("维修工态度很差", "staff", "客服中心"),
     ("物业费涨价不合理", "fees", "财务部"),
     ("你们到底管不管", "other_complaint", "客服中心"),
+    ("你们这垃圾物业 说了多少遍了", "other_complaint", "客服中心"),
+    ("垃圾站好几天没清了", "hygiene", "保洁组"),
 ])
 def test_complaints_are_routed_by_the_table(text, category, team):
     route = routing.route_complaint(text)
