@@ -4,8 +4,10 @@
 
 Classes follow DEVELOPERS.md: emergency = any message at response level 1 or 2;
 otherwise faq / repair (repair_request) / complaint; everything else is other.
-Targets (issue 2): accuracy >= 0.95 with every main-class F1 >= 0.90; REST p95
-<= 60 ms for one conversation; training <= 10 minutes.
+Targets: intent accuracy >= 0.95 with every main-class F1 >= 0.90; REST p95
+<= 60 ms for one conversation; training <= 10 minutes; high-emotion recall
+>= 0.95 and precision >= 0.90; every urgency-1/2 message at its level and no
+ordinary repair raised to level 1; `suggest` and `check` p95 <= 20 ms.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from bot import db, routing, training  # noqa: E402
+from bot import db, emotion, phrases, routing, training  # noqa: E402
 from bot.serve import Servers  # noqa: E402
 
 CLASSES = ["faq", "repair", "complaint", "emergency", "other"]
@@ -100,6 +102,43 @@ def evaluate_nlu(model: Path, dev: Path) -> list[float]:
     return latencies
 
 
+def evaluate_emotion_and_urgency(dev: Path) -> None:
+    rows = list(csv.DictReader(dev.open(encoding="utf-8"), delimiter="\t"))
+    tp = fp = fn = 0
+    for row in rows:
+        gold, pred = row["emotion"] == "high", emotion.assess(row["text"]).level == "high"
+        tp, fp, fn = tp + (gold and pred), fp + (pred and not gold), fn + (gold and not pred)
+    print(f"\n== High emotion on {dev.name}: precision {tp / (tp + fp) if tp + fp else 0:.3f}, "
+          f"recall {tp / (tp + fn) if tp + fn else 0:.3f} ({tp + fn} high of {len(rows)})")
+    labelled = [r for r in rows if r["urgency"]]
+    wrong = []
+    for row in labelled:
+        urgent = routing.urgent_keyword(row["text"])
+        level = urgent[0] if urgent else 3
+        if str(level) != row["urgency"]:
+            wrong.append(f"  {row['text']!r}: gold {row['urgency']}, got {level}")
+    raised = sum(1 for r in labelled if r["urgency"] == "3" and routing.urgent_keyword(r["text"]))
+    print(f"== Urgency level on the {len(labelled)} labelled rows: accuracy "
+          f"{1 - len(wrong) / len(labelled):.3f}; ordinary repairs raised to level 1-2: {raised}")
+    if wrong:
+        print("\n".join(wrong))
+
+
+def bench_phrases() -> None:
+    messages = ["楼上半夜太吵了 睡不着", "你们这垃圾物业 我要去媒体曝光", "报修好几天了还没修", "物业费为什么又涨了"]
+    drafts = ["这不是我的事，等着吧", "好的，我马上帮您处理，今天内给您回复", "不清楚，问财务吧"]
+    suggest, check = [], []
+    for i in range(400):
+        started = time.perf_counter()
+        phrases.suggest(messages[i % len(messages)])
+        suggest.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        phrases.check(drafts[i % len(drafts)])
+        check.append((time.perf_counter() - started) * 1000)
+    print(f"== suggest (in process): p50 {percentile(suggest, 50):.2f} ms, p95 {percentile(suggest, 95):.2f} ms; "
+          f"check: p50 {percentile(check, 50):.2f} ms, p95 {percentile(check, 95):.2f} ms")
+
+
 def _turn(url: str, sender: str, message: str) -> float:
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", headers={"Content-Type": "application/json"},
                                      data=json.dumps({"sender": sender, "message": message}).encode())
@@ -147,9 +186,21 @@ def bench_rest(model: Path) -> None:
             print(f"== REST round trip, 10 concurrent conversations ({len(ten)} turns): "
                   f"p50 {percentile(ten, 50):.1f} ms, p95 {percentile(ten, 95):.1f} ms, "
                   f"{len(ten) / elapsed:.0f} turns/s")
-            rasa_proc, actions_proc = servers.procs[1], servers.procs[0]
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {servers.agent_token}"}
+            over_http = {"suggest": [], "check": []}
+            for i in range(100):
+                for path, payload in (("suggest", {"message": messages[i % 6]}),
+                                      ("check", {"draft": "不知道，等着吧"})):
+                    request = urllib.request.Request(f"{servers.agent_url}/agent/{path}", headers=headers,
+                                                     data=json.dumps(payload).encode())
+                    started = time.perf_counter()
+                    urllib.request.urlopen(request, timeout=10).read()
+                    over_http[path].append((time.perf_counter() - started) * 1000)
+            print("== Agent API over HTTP: " + "; ".join(
+                f"{k} p50 {percentile(v, 50):.1f} ms, p95 {percentile(v, 95):.1f} ms" for k, v in over_http.items()))
+            actions_proc, rasa_proc, agent_proc = servers.procs
             print(f"== Server memory (RSS): Rasa server {_rss_mb(rasa_proc.pid):.0f} MB, "
-                  f"action server {_rss_mb(actions_proc.pid):.0f} MB")
+                  f"action server {_rss_mb(actions_proc.pid):.0f} MB, agent API {_rss_mb(agent_proc.pid):.0f} MB")
 
 
 def main() -> None:
@@ -162,6 +213,8 @@ def main() -> None:
     if stats.get("model") == model.name:
         print(f"== Training time (last training of this model): {stats['train_seconds']:.0f} s")
     evaluate_nlu(model, args.dev)
+    evaluate_emotion_and_urgency(args.dev)
+    bench_phrases()
     if not args.skip_rest:
         bench_rest(model)
 

@@ -68,12 +68,54 @@ class Sla:
     complaint_followup_hours: int
 
 
-def _require(data: Any, key: str, kind: type, where: str) -> Any:
+@dataclass(frozen=True)
+class CueGroup:
+    name: str
+    emotion: str
+    weight: float
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EmotionLexicon:
+    threshold: float
+    extra_cue: float
+    negations: tuple[str, ...]
+    groups: tuple[CueGroup, ...]
+    rules: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    name: str
+    triggers: tuple[str, ...]
+    replies: tuple[str, ...]
+    intents: tuple[str, ...] = ()
+    emotion: str | None = None
+    urgency: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    phrase: str
+    alternative: str
+
+
+@dataclass(frozen=True)
+class PhraseLibrary:
+    scenarios: tuple[Scenario, ...]
+    forbidden: tuple[Forbidden, ...]
+
+
+def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(data, dict) or key not in data:
         raise KnowledgeError(f"{where}: missing '{key}'")
     value = data[key]
     if not isinstance(value, kind) or (isinstance(value, (str, list, dict)) and not value):
-        raise KnowledgeError(f"{where}: '{key}' must be a non-empty {kind.__name__}")
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        raise KnowledgeError(f"{where}: '{key}' must be a non-empty "
+                             f"{' or '.join(k.__name__ for k in kinds)}")
     return value
 
 
@@ -172,6 +214,50 @@ def parse_sla(data: Any) -> Sla:
     return Sla(levels, int(_require(data, "complaint_followup_hours", int, "sla.yml")))
 
 
+def parse_emotion(data: Any) -> EmotionLexicon:
+    groups = []
+    for name, raw in _require(data, "groups", dict, "emotion.yml").items():
+        where = f"emotion.yml group '{name}'"
+        words = _require(raw, "words", list, where)
+        if any(not str(w).strip() for w in words):
+            raise KnowledgeError(f"{where}: empty cue word")
+        groups.append(CueGroup(str(name), str(_require(raw, "emotion", str, where)),
+                               float(_require(raw, "weight", (int, float), where)),
+                               tuple(str(w) for w in words)))
+    rules = {str(k): float(v) for k, v in (data.get("rules") or {}).items()}
+    return EmotionLexicon(float(_require(data, "threshold", (int, float), "emotion.yml")),
+                          float(data.get("extra_cue", 0)),
+                          tuple(str(n) for n in data.get("negations") or ()), tuple(groups), rules)
+
+
+def parse_phrases(data: Any) -> PhraseLibrary:
+    scenarios, seen = [], set()
+    for raw in _require(data, "scenarios", list, "phrases.yml"):
+        sid = str(_require(raw, "id", str, "phrases.yml scenario"))
+        where = f"phrases.yml scenario '{sid}'"
+        if sid in seen:
+            raise KnowledgeError(f"{where}: duplicate id")
+        seen.add(sid)
+        replies = tuple(str(r).strip() for r in _require(raw, "replies", list, where))
+        for reply in replies:
+            if not reply:
+                raise KnowledgeError(f"{where}: empty reply")
+            try:
+                _placeholders(reply)
+            except ValueError as exc:
+                raise KnowledgeError(f"{where}: broken placeholder in '{reply}' ({exc})") from None
+        scenarios.append(Scenario(sid, str(raw.get("name", sid)),
+                                  tuple(str(t) for t in raw.get("triggers") or ()), replies,
+                                  tuple(str(i) for i in raw.get("intents") or ()), raw.get("emotion"),
+                                  tuple(int(u) for u in raw.get("urgency") or ())))
+    forbidden = []
+    for raw in _require(data, "forbidden", list, "phrases.yml"):
+        phrase = str(_require(raw, "phrase", str, "phrases.yml forbidden"))
+        forbidden.append(Forbidden(phrase, str(_require(raw, "alternative", str,
+                                                         f"phrases.yml forbidden '{phrase}'"))))
+    return PhraseLibrary(tuple(scenarios), tuple(forbidden))
+
+
 class _KnowledgeFile(Generic[T]):
     """One YAML file, parsed and cached until its modification time changes."""
 
@@ -221,6 +307,8 @@ _community = _KnowledgeFile("community.yml", parse_community)
 _faq = _KnowledgeFile("faq.yml", parse_faq)
 _routing = _KnowledgeFile("routing.yml", parse_routing)
 _sla = _KnowledgeFile("sla.yml", parse_sla)
+_emotion = _KnowledgeFile("emotion.yml", parse_emotion)
+_phrases = _KnowledgeFile("phrases.yml", parse_phrases)
 
 
 def community_facts() -> dict[str, Any]:
@@ -239,6 +327,14 @@ def sla() -> Sla:
     return _sla.get()
 
 
+def emotion_lexicon() -> EmotionLexicon:
+    return _emotion.get()
+
+
+def phrase_library() -> PhraseLibrary:
+    return _phrases.get()
+
+
 def dictionary_dir() -> Path:
     """The folder of jieba user dictionaries (every file in it is loaded)."""
     return settings.KNOWLEDGE_DIR / "dictionary"
@@ -246,7 +342,7 @@ def dictionary_dir() -> Path:
 
 def check_all() -> None:
     """Validate every knowledge file as it is on disk; raise on the first problem."""
-    for f in (_community, _faq, _routing, _sla):
+    for f in (_community, _faq, _routing, _sla, _emotion, _phrases):
         f.check()
 
 

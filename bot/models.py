@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -46,6 +46,7 @@ class Ticket(Base):
     onsite_by = Column(DateTime)
     resolve_by = Column(DateTime, nullable=False)
     followup_by = Column(DateTime)
+    flagged = Column(Boolean, nullable=False, default=False, server_default=false())  # a person must look at it
 
     history = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id",
                            cascade="all, delete-orphan")
@@ -88,3 +89,23 @@ class UnansweredQuestion(Base):
     best_faq_id = Column(String(64))
     best_score = Column(Float)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class Handoff(Base):
+    """A conversation handed to a human agent, and why."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, index=True)  # Rasa sender id
+    channel = Column(String(32), nullable=False)
+    reason = Column(String(16), nullable=False)  # emergency | emotion | request | misunderstood
+    urgency = Column(Integer)
+    emotion_score = Column(Float)
+    emotion_cues = Column(Text)  # JSON list
+    summary = Column(Text, nullable=False)
+    ticket_number = Column(String(20))
+    status = Column(String(16), nullable=False, default="waiting")  # waiting | resolved
+    created_at = Column(DateTime, nullable=False)
+    resolved_at = Column(DateTime)
+    resolved_by = Column(String(64))

@@ -2,11 +2,12 @@
 it, and at what response level. The table is knowledge/routing.yml."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot import knowledge
 from bot.knowledge import Category
-from bot.text import normalize
+from bot.text import is_negated, normalize, without_quotations
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,24 @@ def _first_match(text: str, categories: tuple[Category, ...]) -> Category:
     return categories[-1]  # the last category is the catch-all
 
 
-def urgency_of(text: str, base: int = 3) -> int:
-    """The response level the words of a message call for (1 most urgent)."""
-    text = normalize(text)
+def urgent_keyword(text: str) -> tuple[int, str] | None:
+    """(response level 1 or 2, the word that calls for it), ignoring negated or
+    quoted words ("没有着火"); None for an ordinary message."""
+    plain = without_quotations(normalize(text))
+    negations = knowledge.emotion_lexicon().negations
     levels = knowledge.routing().level_keywords
     for level in sorted(levels):
-        if any(word in text for word in levels[level]):
-            return min(level, base)
-    return base
+        for word in levels[level]:
+            for m in re.finditer(re.escape(word), plain):
+                if not is_negated(plain, m.start(), negations):
+                    return level, word
+    return None
+
+
+def urgency_of(text: str, base: int = 3) -> int:
+    """The response level the words of a message call for (1 most urgent)."""
+    urgent = urgent_keyword(text)
+    return min(urgent[0], base) if urgent else base
 
 
 def _route(text: str, categories: tuple[Category, ...]) -> Route:

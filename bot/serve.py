@@ -1,15 +1,18 @@
-"""Start the action server and the Rasa server, wait until both answer, and
-chat in the terminal (or print where to chat and keep running).
+"""Start the action server, the Rasa server and the agent API, wait until they
+answer, and chat in the terminal (or print where to chat and keep running).
 
-    python -m bot.serve [--rasa-port 5005] [--action-port 5055] [--no-chat]
+    python -m bot.serve [--rasa-port 5005] [--action-port 5055] [--agent-port 5056] [--no-chat]
 
-`RASA_AUTH_TOKEN`, when set, is required on Rasa's HTTP API (`?token=...`).
-`DATABASE_URL` selects the ticket database (default: SQLite in var/).
+`RASA_AUTH_TOKEN` is required on Rasa's HTTP API (`?token=...`) and
+`AGENT_API_TOKEN` on the agent API (`Authorization: Bearer ...`); either one is
+generated for this run and printed when it is not set. `DATABASE_URL` selects
+the ticket database (default: SQLite in var/).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,11 +43,14 @@ class Servers:
     """Both servers as child processes; a context manager that stops them."""
 
     def __init__(self, model: Path, rasa_port: int = 5005, action_port: int = 5055,
-                 auth_token: str | None = None, env: dict[str, str] | None = None) -> None:
+                 auth_token: str | None = None, env: dict[str, str] | None = None,
+                 agent_port: int | None = None, agent_token: str | None = None) -> None:
         self.model = model
         self.rasa_port = rasa_port
         self.action_port = action_port
+        self.agent_port = agent_port or rasa_port + 51
         self.auth_token = auth_token
+        self.agent_token = agent_token or secrets.token_urlsafe(24)
         self.env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
                         **(env or {}))
         self.procs: list[subprocess.Popen] = []
@@ -53,6 +59,10 @@ class Servers:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def agent_url(self) -> str:
+        return f"http://127.0.0.1:{self.agent_port}"
 
     def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen, Path]:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -76,8 +86,12 @@ class Servers:
         if self.auth_token:
             rasa_args += ["--auth-token", self.auth_token]
         rasa, rasa_log = self._spawn("rasa", rasa_args)
+        self.env.update(RASA_URL=self.url, RASA_AUTH_TOKEN=self.auth_token or "",
+                        AGENT_API_TOKEN=self.agent_token)
+        agent, agent_log = self._spawn("agent-api", ["bot.agent_api", "--port", str(self.agent_port)])
         _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, timeout, actions_log)
         _wait_until_up(f"{self.url}/", rasa, timeout, rasa_log)
+        _wait_until_up(f"{self.agent_url}/health", agent, timeout, agent_log)
         return self
 
     def stop(self) -> None:
@@ -103,17 +117,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--agent-port", type=int, default=5056)
     parser.add_argument("--no-chat", action="store_true", help="do not open the terminal chat")
     args = parser.parse_args()
 
     db.migrate()
-    token = os.environ.get("RASA_AUTH_TOKEN") or None
-    print("==> starting the action server and the Rasa server (about 30 s)")
-    with Servers(training.model_path(), args.rasa_port, args.action_port, token) as servers:
+    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
+    agent_token = os.environ.get("AGENT_API_TOKEN") or secrets.token_urlsafe(24)
+    print("==> starting the action server, the Rasa server and the agent API (about 30 s)")
+    with Servers(training.model_path(), args.rasa_port, args.action_port, token,
+                 agent_port=args.agent_port, agent_token=agent_token) as servers:
+        generated = "" if os.environ.get("AGENT_API_TOKEN") else f"  (generated; set AGENT_API_TOKEN to choose)"
         print(f"\n  物业客服助手 is running.\n"
               f"  REST chat:   POST {servers.url}/webhooks/rest/webhook  "
               f'{{"sender": "you", "message": "物业费怎么交"}}\n'
-              f"  HTTP API:    {servers.url}/  (auth token {'required' if token else 'not set'})\n"
+              f"  Rasa API:    {servers.url}/  (?token= required)\n"
+              f"  Agent API:   {servers.agent_url}/agent/handoffs  "
+              f"Authorization: Bearer {agent_token}{generated}\n"
               f"  Logs:        {LOG_DIR}\n")
         try:
             if sys.stdin.isatty() and not args.no_chat:

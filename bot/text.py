@@ -27,3 +27,19 @@ def normalize(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     return _SPACES.sub(" ", to_simplified(text)).strip()
+
+
+_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|‘[^’]*’|'[^']*'|《[^》]*》")
+
+
+def without_quotations(text: str) -> str:
+    """The text with quoted passages blanked (same length, so offsets still hold):
+    a resident quoting someone else's words is not saying them."""
+    return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def is_negated(text: str, start: int, negations: tuple[str, ...] | list[str]) -> bool:
+    """True when a negation word ends at most one character before `start`
+    (我不生气, 没有着火, 不是很急)."""
+    window = text[max(0, start - 4):start]
+    return any(window.endswith(n) or window[:-1].endswith(n) for n in negations if window)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import knowledge, routing, settings, sla
+from bot.extraction import mask_phone
 from bot.db import session_scope
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketSequence
 
@@ -184,16 +185,65 @@ def ticket_of(reporter_id: str, number: str) -> Ticket | None:
         ).scalar_one_or_none()
 
 
-def add_status(number: str, status: str, actor: str, note: str | None = None) -> Ticket:
-    """Move a ticket to a new status, keeping the step in its history."""
+def add_status(number: str, status: str, actor: str, note: str | None = None) -> Ticket | None:
+    """Move a ticket to a new status, keeping the step in its history; None when
+    there is no such ticket."""
     if status not in STATUS_NAMES:
         raise ValueError(f"unknown status {status!r}")
     with session_scope() as session:
-        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        ticket = session.execute(select(Ticket).where(Ticket.number == number.upper())).scalar_one_or_none()
+        if ticket is None:
+            return None
         ticket.status = status
         ticket.history.append(TicketEvent(at=utcnow(), status=status, actor=actor, note=note))
+        ticket.history  # loaded for the caller
         return ticket
 
 
 def status_text(ticket: Ticket) -> str:
     return STATUS_NAMES.get(ticket.status, ticket.status)
+
+
+def list_tickets(status: str | None = None, kind: str | None = None,
+                 flagged: bool | None = None, limit: int = 100) -> list[Ticket]:
+    """Tickets for agents, newest first, optionally filtered."""
+    query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+    if status:
+        query = query.where(Ticket.status == status)
+    if kind:
+        query = query.where(Ticket.kind == kind)
+    if flagged is not None:
+        query = query.where(Ticket.flagged == flagged)
+    with session_scope() as session:
+        return list(session.execute(query).scalars())
+
+
+def find(number: str) -> Ticket | None:
+    with session_scope() as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number.upper())).scalar_one_or_none()
+        if ticket:
+            ticket.history  # load while the session is open
+        return ticket
+
+
+def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:
+    """A ticket for agents. The phone is in clear only on the ticket's own page."""
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() + "Z" if value else None
+
+    phone = ticket.contact_phone or ""
+    data = {
+        "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
+        "category_name": ticket.category_name, "team": ticket.team, "team_name": ticket.team_name,
+        "urgency": ticket.urgency, "status": ticket.status, "status_name": status_text(ticket),
+        "flagged": bool(ticket.flagged), "description": ticket.description, "location": ticket.location,
+        "contact_phone": phone if phone_in_clear else mask_phone(phone) if phone else None,
+        "channel": ticket.channel, "created_at": iso(ticket.created_at), "respond_by": iso(ticket.respond_by),
+        "onsite_by": iso(ticket.onsite_by), "resolve_by": iso(ticket.resolve_by),
+        "followup_by": iso(ticket.followup_by),
+        "overdue": ticket.status in OPEN_STATUSES and ticket.resolve_by < utcnow(),
+    }
+    if phone_in_clear:
+        data["history"] = [{"at": iso(e.at), "status": e.status, "actor": e.actor, "note": e.note}
+                           for e in ticket.history]
+    return data

@@ -9,7 +9,8 @@ import pytest
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
-from bot import db, settings  # noqa: E402
+from bot import db, settings, training  # noqa: E402
+from bot.serve import Servers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.tsv"
@@ -32,3 +33,21 @@ def knowledge_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(ROOT / "knowledge", target)
     monkeypatch.setattr(settings, "KNOWLEDGE_DIR", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """The real action server, Rasa server and agent API on their own database,
+    logging at DEBUG (so the log-masking test sees every message)."""
+    from http_helpers import AGENT_TOKEN, TOKEN
+    model = training.model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `python -m bot.training` first")
+    var = tmp_path_factory.mktemp("var")
+    url = f"sqlite:///{var / 'tickets.db'}"
+    db.migrate(url)
+    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG"}
+    with Servers(model, rasa_port=15005, action_port=15055, auth_token=TOKEN, env=env,
+                 agent_port=15056, agent_token=AGENT_TOKEN) as servers:
+        servers.db_url = url
+        yield servers

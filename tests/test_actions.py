@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from bot.actions import (ActionAnswerFaq, ActionAskRepairConfirmed, ActionExtractLocation, ActionOpenComplaintTicket,
+from bot.actions import (ActionAnswerFaq, ActionAskRepairConfirmed, ActionExtractMessageFacts, ActionOpenComplaintTicket,
                          ActionOpenRepairTicket, ActionTicketStatus, ValidateRepairForm)
 from bot.db import session_scope
 from bot.models import Ticket, UnansweredQuestion
@@ -93,10 +93,12 @@ def test_unanswerable_questions_are_passed_on_and_recorded(database):
     assert "2.80" in messages[0]["text"]
 
 
-def test_location_slot_is_composed_from_entity_parts():
+def test_message_facts_fill_location_and_emotion_slots():
     parts = [{"entity": "building", "value": "8"}, {"entity": "unit", "value": "2"},
              {"entity": "room", "value": "1102"}]
-    _, events = run(ActionExtractLocation(), tracker("8-2-1102", entities=parts))
-    assert [(e["name"], e["value"]) for e in events] == [("location", "8栋2单元1102")]
-    _, events = run(ActionExtractLocation(), tracker("我家502室", entities=[{"entity": "room", "value": "502"}]))
-    assert events == []
+    t = tracker("8-2-1102", entities=parts)
+    t.latest_message["emotion"] = {"level": "high", "score": 0.6, "cues": ["!!"]}
+    _, events = run(ActionExtractMessageFacts(), t)
+    assert [(e["name"], e["value"]) for e in events] == [("emotion_level", "high"), ("location", "8栋2单元1102")]
+    _, events = run(ActionExtractMessageFacts(), tracker("我家502室", entities=[{"entity": "room", "value": "502"}]))
+    assert [(e["name"], e["value"]) for e in events] == [("emotion_level", "normal")]

@@ -3,74 +3,13 @@
 Asserts the replies a resident sees and the tickets in the database."""
 from __future__ import annotations
 
-import json
-import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import db, training
-from bot.serve import LOG_DIR, Servers
-
-TOKEN = "test-token-123"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
-    model = training.model_path()
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}: run `python -m bot.training` first")
-    var = tmp_path_factory.mktemp("var")
-    url = f"sqlite:///{var / 'tickets.db'}"
-    db.migrate(url)
-    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG"}
-    with Servers(model, rasa_port=15005, action_port=15055, auth_token=TOKEN, env=env) as servers:
-        servers.db_url = url
-        yield servers
-
-
-def _post(url: str, payload: dict) -> tuple[int, object]:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-class Resident:
-    """One resident's conversation over the REST channel."""
-
-    def __init__(self, server: Servers, sender: str | None = None) -> None:
-        self.server = server
-        self.sender = sender or f"resident-{uuid.uuid4().hex[:8]}"
-
-    def say(self, message: str) -> list[dict]:
-        status, replies = _post(f"{self.server.url}/webhooks/rest/webhook",
-                                {"sender": self.sender, "message": message})
-        assert status == 200
-        return replies
-
-    def says(self, message: str) -> str:
-        """All reply texts for one message, joined."""
-        return "\n".join(r.get("text", "") for r in self.say(message))
-
-
-def tickets_in(server: Servers, sender: str) -> list[dict]:
-    engine = create_engine(server.db_url)
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT * FROM tickets WHERE reporter_id = :r ORDER BY id"),
-                            {"r": f"rest:{sender}"}).mappings().all()
-    return [dict(r) for r in rows]
-
-
-def count_tickets(server: Servers) -> int:
-    with create_engine(server.db_url).connect() as conn:
-        return conn.execute(text("SELECT COUNT(*) FROM tickets")).scalar_one()
-
+from bot.serve import LOG_DIR
+from http_helpers import TOKEN, Resident, count_tickets, post, tickets_in
 
 def test_faq_is_answered_from_the_knowledge_base(server):
     reply = Resident(server).says("物业费多少钱一平啊")
@@ -147,14 +86,14 @@ def test_bad_input_gets_a_clear_reply_and_loses_nothing(server, message):
 
 
 def test_the_http_api_requires_the_token(server):
-    assert _post(f"{server.url}/model/parse", {"text": "物业费怎么交"})[0] == 401
-    status, parsed = _post(f"{server.url}/model/parse?token={TOKEN}", {"text": "物業費怎麼交"})
+    assert post(f"{server.url}/model/parse", {"text": "物业费怎么交"})[0] == 401
+    status, parsed = post(f"{server.url}/model/parse?token={TOKEN}", {"text": "物業費怎麼交"})
     assert status == 200 and parsed["intent"]["name"] == "faq"
 
 
 def test_parse_result_carries_entities(server):
     text_ = "12号楼二单元1201漏水 电话13812345678"
-    status, parsed = _post(f"{server.url}/model/parse?token={TOKEN}", {"text": text_})
+    status, parsed = post(f"{server.url}/model/parse?token={TOKEN}", {"text": text_})
     entities = [(e["entity"], e["value"], text_[e["start"]:e["end"]]) for e in parsed["entities"]]
     assert entities == [("building", "12", "12号楼"), ("unit", "2", "二单元"), ("room", "1201", "1201"),
                         ("category", "water", "漏水"), ("phone", "13812345678", "13812345678")]

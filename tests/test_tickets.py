@@ -90,3 +90,23 @@ def test_local_time_text():
     assert tickets.local_time_text(datetime(2026, 11, 22, 9, 30), now) == "今天 17:30"
     assert tickets.local_time_text(datetime(2026, 11, 23, 1, 15), now) == "明天 09:15"
     assert tickets.local_time_text(datetime(2026, 11, 25, 1, 15), now) == "11月25日 09:15"
+
+
+def test_upgrading_a_database_with_tickets_keeps_them(tmp_path, monkeypatch):
+    from alembic import command
+
+    from bot.db import alembic_config, migrate
+    url = f"sqlite:///{tmp_path}/old.db"
+    command.upgrade(alembic_config(url), "0001")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr("bot.settings.VAR_DIR", tmp_path)
+    from sqlalchemy import create_engine, text
+    with create_engine(url).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO tickets (number, kind, category, category_name, team, team_name, urgency, status,"
+            " description, channel, reporter_id, created_at, respond_by, resolve_by) VALUES ('BX-20261101-0001',"
+            " 'repair', 'water', '给排水', 'water_electric', '水电维修组', 3, 'open', '漏水', 'rest', 'rest:old',"
+            " '2026-11-01 01:00:00', '2026-11-01 01:15:00', '2026-11-02 01:00:00')"))
+    migrate(url)
+    [old] = tickets.tickets_of("rest:old")
+    assert old.number == "BX-20261101-0001" and old.flagged is False

@@ -9,13 +9,13 @@ install_log_masking()
 from bot.actions.complaint import (  # noqa: E402  (masking first)
     ActionOpenComplaintTicket, ValidateComplaintForm)
 from bot.actions.conversation import (  # noqa: E402
-    ActionAnswerFaq, ActionCancelReport, ActionDefaultFallback, ActionRequestHuman,
-    ActionTicketStatus)
+    ActionAnswerFaq, ActionCancelReport, ActionDefaultFallback, ActionTicketStatus)
+from bot.actions.handoff import ActionEmergency, ActionHandoff  # noqa: E402
 from bot.actions.repair import (  # noqa: E402
-    ActionAskRepairConfirmed, ActionExtractLocation, ActionOpenRepairTicket, ValidateRepairForm)
+    ActionAskRepairConfirmed, ActionExtractMessageFacts, ActionOpenRepairTicket, ValidateRepairForm)
 
 __all__ = [
-    "ActionAnswerFaq", "ActionCancelReport", "ActionDefaultFallback", "ActionRequestHuman",
-    "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionExtractLocation", "ActionOpenRepairTicket",
+    "ActionAnswerFaq", "ActionCancelReport", "ActionDefaultFallback", "ActionEmergency", "ActionHandoff",
+    "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionExtractMessageFacts", "ActionOpenRepairTicket",
     "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm",
 ]

@@ -2,13 +2,17 @@
 and turning a finished report into a ticket."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import logging
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import extraction, knowledge, tickets
+from bot import extraction, handoffs, knowledge, tickets
+
+logger = logging.getLogger(__name__)
 
 # Slots that describe one report; cleared once its ticket exists (location and
 # phone stay: the same resident usually reports from the same flat).
@@ -67,14 +71,25 @@ class ContactValidation:
         return {"phone": phone}
 
 
+def report_from(tracker: Tracker, kind: str, description: str,
+                location: Optional[str]) -> tickets.Report:
+    """A report from the conversation so far; `location` is the text the place is
+    read from (the location slot, or the message itself)."""
+    channel, reporter_id = reporter(tracker)
+    return tickets.Report(kind=kind, description=description, channel=channel,
+                          reporter_id=reporter_id, phone=tracker.get_slot("phone"),
+                          visit_time=tracker.get_slot("visit_time"), **location_fields(location))
+
+
 def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
-                response: str, **extra: Any) -> List[EventType]:
-    """Create the ticket and tell the resident its number, team and time."""
+                response: str, **extra: Any) -> Tuple[Optional[Any], List[EventType]]:
+    """Create the ticket and tell the resident its number, team and time.
+    Returns (ticket or None when the database is down, events)."""
     try:
         ticket = tickets.open_ticket(report)
     except tickets.TicketStoreDown:
         dispatcher.utter_message(response="utter_ticket_store_down", phone=service_phone())
-        return clear_report()
+        return None, clear_report()
     dispatcher.utter_message(
         response=response,
         ticket_no=ticket.number,
@@ -85,4 +100,28 @@ def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
         **eta_words(ticket),
         **extra,
     )
-    return clear_report() + [SlotSet("ticket_no", ticket.number)]
+    return ticket, clear_report() + [SlotSet("ticket_no", ticket.number)]
+
+
+def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str,
+              ticket_number: Optional[str] = None) -> List[EventType]:
+    """Record a handoff, tell the resident when a person answers, and pause the
+    bot for this conversation (Rasa's ConversationPaused)."""
+    message = tracker.latest_message or {}
+    emotion = message.get("emotion") or {}
+    urgency = (message.get("urgency") or {}).get("level")
+    channel, _ = reporter(tracker)
+    request = handoffs.HandoffRequest(
+        conversation_id=tracker.sender_id, channel=channel, reason=reason,
+        summary=latest_text(tracker), urgency=urgency if urgency in (1, 2) else None,
+        emotion_score=emotion.get("score"), emotion_cues=tuple(emotion.get("cues") or ()),
+        ticket_number=ticket_number)
+    try:
+        handoffs.open_handoff(request)
+    except SQLAlchemyError:
+        logger.exception("could not record a handoff")
+        dispatcher.utter_message(response="utter_handoff_unavailable",
+                                 phone=knowledge.community_facts().get("duty_phone", ""))
+        return []
+    dispatcher.utter_message(response="utter_handoff", minutes=handoffs.wait_minutes(request.urgency))
+    return [ConversationPaused()]

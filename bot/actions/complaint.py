@@ -8,8 +8,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import reports, routing, tickets
-from bot.actions.common import ContactValidation, location_fields, open_ticket, reporter
+from bot import reports, routing
+from bot.actions.common import ContactValidation, open_ticket, report_from
 
 
 class ValidateComplaintForm(ContactValidation, FormValidationAction):
@@ -32,14 +32,6 @@ class ActionOpenComplaintTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        channel, reporter_id = reporter(tracker)
         text = tracker.get_slot("complaint_text") or ""
-        report = tickets.Report(
-            kind="complaint",
-            description=text,
-            channel=channel,
-            reporter_id=reporter_id,
-            phone=tracker.get_slot("phone"),
-            **location_fields(text),
-        )
-        return open_ticket(report, dispatcher, "utter_complaint_ticket")
+        report = report_from(tracker, "complaint", text, location=text)
+        return open_ticket(report, dispatcher, "utter_complaint_ticket")[1]

@@ -1,5 +1,5 @@
-"""Everything outside the two forms: FAQ answers, fallback, asking for a person,
-ticket status, cancelling a report."""
+"""Everything outside the two forms: FAQ answers, fallback, ticket status,
+cancelling a report."""
 from __future__ import annotations
 
 import logging
@@ -10,9 +10,9 @@ from rasa_sdk.events import ActiveLoop, EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import faq, knowledge, reports, tickets
-from bot.actions.common import (clear_report, eta_words, latest_entity, latest_text, reporter,
-                                service_phone)
+from bot import faq, reports, tickets
+from bot.actions.common import (clear_report, eta_words, hand_over, latest_entity, latest_text,
+                                reporter, service_phone)
 from bot.db import session_scope
 from bot.models import UnansweredQuestion
 
@@ -46,13 +46,16 @@ class ActionAnswerFaq(Action):
 
 
 class ActionDefaultFallback(Action):
-    """Low NLU confidence: say so plainly and show what works."""
+    """Low NLU confidence: say so plainly and show what works; the second time
+    in a row, a person takes over."""
 
     def name(self) -> Text:
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
+        if _misunderstood_before(tracker):
+            return [UserUtteranceReverted()] + hand_over(tracker, dispatcher, "misunderstood")
         if not reports.substance(latest_text(tracker)):
             dispatcher.utter_message(response="utter_empty_message")
         else:
@@ -60,17 +63,18 @@ class ActionDefaultFallback(Action):
         return [UserUtteranceReverted()]
 
 
-class ActionRequestHuman(Action):
-    def name(self) -> Text:
-        return "action_request_human"
+FALLBACK_RESPONSES = ("utter_default", "utter_empty_message")
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        facts = knowledge.community_facts()
-        dispatcher.utter_message(response="utter_request_human", hours=facts.get("office_hours", ""),
-                                 phone=facts.get("service_phone", ""),
-                                 duty_phone=facts.get("duty_phone", ""))
-        return []
+
+def _misunderstood_before(tracker: Tracker) -> bool:
+    """Was the bot's last answer before this message a 'did not understand'?"""
+    user_turns = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            user_turns += 1
+        elif event.get("event") == "bot" and user_turns == 1:
+            return (event.get("metadata") or {}).get("utter_action") in FALLBACK_RESPONSES
+    return False
 
 
 class ActionTicketStatus(Action):

@@ -7,23 +7,26 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import extraction, reports, tickets
-from bot.actions.common import ContactValidation, latest_entity, location_fields, open_ticket, reporter
+from bot import extraction, reports
+from bot.actions.common import ContactValidation, latest_entity, open_ticket, report_from
 
 
-class ActionExtractLocation(Action):
-    """Slot mapping for `location`: composes the slot from the message's
-    building / unit / room / place entities, on every turn."""
+class ActionExtractMessageFacts(Action):
+    """Slot mapping run on every user turn: `location` composed from the
+    building / unit / room / place entities, `emotion_level` from the parse
+    result's emotion."""
 
     def name(self) -> Text:
-        return "action_extract_location"
+        return "action_extract_message_facts"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
+        emotion = (tracker.latest_message or {}).get("emotion") or {}
+        events: List[EventType] = [SlotSet("emotion_level", emotion.get("level", "normal"))]
         parts = {e: latest_entity(tracker, e) for e in ("building", "unit", "room", "place")}
-        if not (parts["building"] or parts["place"]):
-            return []
-        return [SlotSet("location", extraction.compose_location(**parts))]
+        if parts["building"] or parts["place"]:
+            events.append(SlotSet("location", extraction.compose_location(**parts)))
+        return events
 
 
 class ValidateRepairForm(ContactValidation, FormValidationAction):
@@ -97,14 +100,6 @@ class ActionOpenRepairTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        channel, reporter_id = reporter(tracker)
-        report = tickets.Report(
-            kind="repair",
-            description=tracker.get_slot("problem") or "",
-            channel=channel,
-            reporter_id=reporter_id,
-            phone=tracker.get_slot("phone"),
-            visit_time=tracker.get_slot("visit_time"),
-            **location_fields(tracker.get_slot("location")),
-        )
-        return open_ticket(report, dispatcher, "utter_repair_ticket")
+        report = report_from(tracker, "repair", tracker.get_slot("problem") or "",
+                             tracker.get_slot("location"))
+        return open_ticket(report, dispatcher, "utter_repair_ticket")[1]

@@ -6,6 +6,9 @@
   (RasaHQ/rasa#7910: they misalign features).
 - PropertyEntityExtractor: location parts, phones, ticket numbers and fault
   categories from bot.extraction / bot.routing (regexes, not jieba spans).
+- EmotionDetector: the "emotion" field of every parse result (bot.emotion).
+- UrgencyClassifier: the "urgency" field, and the `emergency` intent at
+  response levels 1-2 (bot.routing's level keywords).
 """
 from __future__ import annotations
 
@@ -20,11 +23,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import extraction, routing
+from bot import emotion, extraction, routing
 from bot.text import normalize
 
 jieba.setLogLevel(logging.WARNING)
@@ -101,4 +104,47 @@ class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT) or ""
             entities = self.add_extractor_name(self._entities(text))
             message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class EmotionDetector(GraphComponent):
+    """Adds "emotion": {"level", "score", "cues", "emotions"} to every parse result."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "EmotionDetector":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            message.set("emotion", emotion.assess(message.get(TEXT)).as_dict(), add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class UrgencyClassifier(GraphComponent):
+    """Adds "urgency": {"level": 1|2|3|null, "reason"} (三级响应). At level 1 or 2
+    the intent becomes `emergency` whatever the classifiers said, as the
+    FallbackClassifier overrides low-confidence intents: urgency outranks topic."""
+
+    REPORT_INTENTS = ("repair_request", "complaint")
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "UrgencyClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            urgent = routing.urgent_keyword(message.get(TEXT) or "")
+            intent = (message.get(INTENT) or {}).get("name")
+            if urgent:
+                level, word = urgent
+                message.set("urgency", {"level": level, "reason": word}, add_to_output=True)
+                message.set(INTENT, {"name": "emergency", "confidence": 1.0}, add_to_output=True)
+            elif intent in self.REPORT_INTENTS:
+                message.set("urgency", {"level": 3, "reason": "一般报修或投诉"}, add_to_output=True)
+            else:
+                message.set("urgency", {"level": None, "reason": None}, add_to_output=True)
         return messages

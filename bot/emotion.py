@@ -1,0 +1,65 @@
+"""Emotion detection (情绪识别): is a message high-emotion, and why.
+
+Cue words (anger, anxiety, fear, sadness) come from knowledge/emotion.yml;
+rules look at the text itself (repeated ！/？, all-caps shouting).
+Negated cues (我不生气) and quoted words do not count."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot import knowledge
+from bot.text import is_negated, normalize, without_quotations
+
+_PUNCT_RUN = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}")
+_SHOUT = re.compile(r"\b[A-Z]{4,}\b")
+
+
+@dataclass(frozen=True)
+class Emotion:
+    level: str  # "high" | "normal"
+    score: float
+    cues: list[str] = field(default_factory=list)
+    emotions: list[str] = field(default_factory=list)  # anger, anxiety, fear, sadness, shouting
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "score": self.score, "cues": self.cues, "emotions": self.emotions}
+
+
+def _cue_pattern(word: str) -> re.Pattern[str]:
+    """A cue word; digits and Latin letters must stand alone, so the hotline
+    12345 is not found inside the phone number 13812345678."""
+    if word.isascii() and word.isalnum():
+        return re.compile(rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])")
+    return re.compile(re.escape(word))
+
+
+def assess(text: str | None) -> Emotion:
+    """Score a message 0..1 and say which cues made the score."""
+    lexicon = knowledge.emotion_lexicon()
+    raw = normalize(text)
+    plain = without_quotations(raw)
+    score, cues, emotions = 0.0, [], []
+    for group in lexicon.groups:
+        hits = [w for w in group.words
+                for m in _cue_pattern(w).finditer(plain)
+                if not is_negated(plain, m.start(), lexicon.negations)]
+        if hits:
+            distinct = sorted(set(hits), key=hits.index)
+            score += group.weight + lexicon.extra_cue * (len(distinct) - 1)
+            cues += distinct
+            emotions.append(group.emotion)
+    rules = lexicon.rules
+    punct = _PUNCT_RUN.search(raw)
+    if punct:
+        score += rules.get("repeated_punctuation", 0)
+        cues.append(punct.group(0))
+        emotions.append("shouting")
+    shout = _SHOUT.search(text or "")
+    if shout:
+        score += rules.get("shouting", 0)
+        cues.append(shout.group(0))
+        emotions.append("shouting")
+    score = round(min(score, 1.0), 2)
+    level = "high" if score >= lexicon.threshold else "normal"
+    return Emotion(level, score, cues, sorted(set(emotions), key=emotions.index))

@@ -1,0 +1,58 @@
+"""Talking to the real servers over HTTP, for the tests."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+from sqlalchemy import create_engine, text
+
+from bot.serve import Servers
+
+TOKEN = "test-token-123"
+AGENT_TOKEN = "agent-token-456"
+
+
+def post(url: str, payload: dict, headers: dict | None = None, method: str = "POST") -> tuple[int, object]:
+    request = urllib.request.Request(url, data=None if payload is None else json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json", **(headers or {})},
+                                     method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+class Resident:
+    """One resident's conversation over the REST channel."""
+
+    def __init__(self, server: Servers, sender: str | None = None) -> None:
+        self.server = server
+        self.sender = sender or f"resident-{uuid.uuid4().hex[:8]}"
+
+    def say(self, message: str) -> list[dict]:
+        status, replies = post(f"{self.server.url}/webhooks/rest/webhook",
+                                {"sender": self.sender, "message": message})
+        assert status == 200
+        return replies
+
+    def says(self, message: str) -> str:
+        """All reply texts for one message, joined."""
+        return "\n".join(r.get("text", "") for r in self.say(message))
+
+
+def tickets_in(server: Servers, sender: str) -> list[dict]:
+    engine = create_engine(server.db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM tickets WHERE reporter_id = :r ORDER BY id"),
+                            {"r": f"rest:{sender}"}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def count_tickets(server: Servers) -> int:
+    with create_engine(server.db_url).connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM tickets")).scalar_one()
+
+
