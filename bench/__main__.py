@@ -16,7 +16,6 @@ import asyncio
 import csv
 import json
 import os
-import statistics
 import tempfile
 import threading
 import time

@@ -1,7 +1,7 @@
 """Emotion detection (情绪识别): is a message high-emotion, and why.
 
 Cue words (anger, anxiety, fear, sadness) come from knowledge/emotion.yml;
-rules look at the text itself (repeated ！/？, all-caps shouting).
+rules look at the text itself (repeated ！/？, all-caps shouting, length).
 Negated cues (我不生气) and quoted words do not count."""
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ def assess(text: str | None) -> Emotion:
         score += rules.get("shouting", 0)
         cues.append(shout.group(0))
         emotions.append("shouting")
+    if len(raw) >= rules.get("long_message_chars", float("inf")):
+        score += rules.get("long_message", 0)
+        cues.append(f"长篇留言（{len(raw)}字）")
     score = round(min(score, 1.0), 2)
     level = "high" if score >= lexicon.threshold else "normal"
     return Emotion(level, score, cues, sorted(set(emotions), key=emotions.index))

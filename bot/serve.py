@@ -127,7 +127,7 @@ def main() -> None:
     print("==> starting the action server, the Rasa server and the agent API (about 30 s)")
     with Servers(training.model_path(), args.rasa_port, args.action_port, token,
                  agent_port=args.agent_port, agent_token=agent_token) as servers:
-        generated = "" if os.environ.get("AGENT_API_TOKEN") else f"  (generated; set AGENT_API_TOKEN to choose)"
+        generated = "" if os.environ.get("AGENT_API_TOKEN") else "  (generated; set AGENT_API_TOKEN to choose)"
         print(f"\n  物业客服助手 is running.\n"
               f"  REST chat:   POST {servers.url}/webhooks/rest/webhook  "
               f'{{"sender": "you", "message": "物业费怎么交"}}\n'

@@ -30,6 +30,13 @@ def test_calm_messages_stay_normal(text):
     assert emotion.assess(text).level == "normal"
 
 
+def test_a_long_outpouring_adds_a_little():
+    short = emotion.assess("楼上天天很吵，说了几次")
+    long = emotion.assess("楼上天天很吵，" * 30)
+    assert long.score > short.score and any(c.startswith("长篇留言") for c in long.cues)
+    assert long.level == "normal"  # length alone is not anger
+
+
 def test_text_rules_add_to_the_score():
     calm = emotion.assess("快点修")
     assert calm.level == "normal"

@@ -1,6 +1,5 @@
 """The knowledge loader: validation, live reload, and surviving a trainer's typo."""
 import os
-import time
 
 import pytest
 

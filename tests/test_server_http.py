@@ -6,7 +6,6 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.serve import LOG_DIR
 from http_helpers import TOKEN, Resident, count_tickets, post, tickets_in
