@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, false
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
+                        Text, false)
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -109,3 +110,17 @@ class Handoff(Base):
     created_at = Column(DateTime, nullable=False)
     resolved_at = Column(DateTime)
     resolved_by = Column(String(64))
+
+
+class Attachment(Base):
+    """A photo a resident sent of a fault, stored with the ticket."""
+
+    __tablename__ = "ticket_attachments"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    content_type = Column(String(64), nullable=False)
+    size = Column(Integer, nullable=False)
+    data = Column(LargeBinary, nullable=False)
+    channel = Column(String(32), nullable=False)
+    created_at = Column(DateTime, nullable=False)

@@ -36,17 +36,29 @@ def knowledge_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory):
+def fake_telegram():
+    """A fake Telegram Bot API server on 127.0.0.1 (see tests/fake_telegram.py)."""
+    from fake_telegram import FakeTelegram
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
     """The real action server, Rasa server and agent API on their own database,
-    logging at DEBUG (so the log-masking test sees every message)."""
-    from http_helpers import AGENT_TOKEN, TOKEN
+    logging at DEBUG (so the log-masking test sees every message), with the
+    Telegram channel pointed at the fake Bot API server."""
+    from http_helpers import AGENT_TOKEN, TELEGRAM_SECRET, TOKEN
     model = training.model_path()
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run `python -m bot.training` first")
     var = tmp_path_factory.mktemp("var")
     url = f"sqlite:///{var / 'tickets.db'}"
     db.migrate(url)
-    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG"}
+    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG",
+           "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+           "TELEGRAM_API_URL": fake_telegram.url}
     with Servers(model, rasa_port=15005, action_port=15055, auth_token=TOKEN, env=env,
                  agent_port=15056, agent_token=AGENT_TOKEN) as servers:
         servers.db_url = url

@@ -12,6 +12,7 @@ from bot.serve import Servers
 
 TOKEN = "test-token-123"
 AGENT_TOKEN = "agent-token-456"
+TELEGRAM_SECRET = "telegram-secret-789"
 
 
 def post(url: str, payload: dict, headers: dict | None = None, method: str = "POST") -> tuple[int, object]:

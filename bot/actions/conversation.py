@@ -30,7 +30,7 @@ class ActionAnswerFaq(Action):
         question = latest_text(tracker)
         match, answer = faq.answer(question)
         if answer:
-            dispatcher.utter_message(text=answer, json_message={"faq_id": match.entry.id})
+            dispatcher.utter_message(text=answer)
             return []
         channel, reporter_id = reporter(tracker)
         try:

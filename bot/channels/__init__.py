@@ -1,0 +1,1 @@
+"""Resident channels as Rasa input/output channels (listed in credentials.yml)."""
