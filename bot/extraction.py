@@ -196,13 +196,16 @@ def find_phone_candidates(text: str) -> list[Span]:
     return spans
 
 
+MASK = "＊"  # full-width: reads like *, but web chat Markdown does not turn it into bold
+
+
 def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; landlines keep area code and last 4 digits."""
+    """13812345678 → 138＊＊＊＊5678; landlines keep area code and last 4 digits."""
     digits = re.sub(r"\D", "", phone)
     if len(digits) <= 4:
-        return "*" * len(digits)
+        return MASK * len(digits)
     head = 3 if digits.startswith("1") else min(4, len(digits) - 4)
-    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
+    return digits[:head] + MASK * (len(digits) - head - 4) + digits[-4:]
 
 
 def mask_phones(text: str) -> str:

@@ -129,6 +129,7 @@ def main() -> None:
                  agent_port=args.agent_port, agent_token=agent_token) as servers:
         generated = "" if os.environ.get("AGENT_API_TOKEN") else "  (generated; set AGENT_API_TOKEN to choose)"
         print(f"\n  物业客服助手 is running.\n"
+              f"  Web chat:    {servers.url}/webhooks/webchat/\n"
               f"  REST chat:   POST {servers.url}/webhooks/rest/webhook  "
               f'{{"sender": "you", "message": "物业费怎么交"}}\n'
               f"  Rasa API:    {servers.url}/  (?token= required)\n"

@@ -41,3 +41,25 @@ ensure_venv() {
   fi
   export PATH="$ROOT/.venv/bin:$PATH"
 }
+
+ensure_webchat() {
+  # The web chat widget (rasa-webchat) from the npm registry, pinned by webchat/package-lock.json.
+  local want have
+  want="$(sha256sum webchat/package-lock.json | cut -c1-16)"
+  have="$(cat webchat/node_modules/.installed 2>/dev/null || true)"
+  if [ "$want" != "$have" ]; then
+    echo "==> installing the web chat widget (npm ci)"
+    npm ci --prefix webchat --no-audit --no-fund > webchat/npm.log 2>&1 || {
+      tail -20 webchat/npm.log; echo "npm ci failed; see webchat/npm.log" >&2; return 1; }
+    echo "$want" > webchat/node_modules/.installed
+  fi
+}
+
+ensure_chromium() {
+  # Headless Chromium for the browser tests, and a CJK font so screenshots are readable (Debian packages).
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list :lang=zh | grep -q .; then
+    echo "==> installing chromium and chromium-driver (apt)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-wqy-zenhei; } \
+      > build/apt.log 2>&1 || { tail -20 build/apt.log; echo "could not install chromium" >&2; return 1; }
+  fi
+}

@@ -2,6 +2,8 @@
 # The README's second command: every test. Trains once (model cached by input hash).
 source "$(dirname "$0")/env.sh"
 ensure_venv
+ensure_webchat
+mkdir -p build && ensure_chromium
 python -m bot.training
 echo "==> Rasa test stories"
 rasa test core --e2e --model "$(python -m bot.training --print-path)" \

@@ -35,7 +35,7 @@ def test_repair_ticket_is_created_and_announced(database):
     assert (row.building, row.unit, row.room, row.reporter_id) == ("3", "2", "502", "rest:alice")
     reply = messages[0]
     assert reply["response"] == "utter_repair_ticket"
-    assert reply["ticket_no"] == row.number and reply["phone_masked"] == "138****5678"
+    assert reply["ticket_no"] == row.number and reply["phone_masked"] == "138＊＊＊＊5678"
     assert {"event": "slot", "name": "problem", "value": None, "timestamp": None} in events
 
 
@@ -67,7 +67,7 @@ def test_no_visit_time_is_asked_for_a_public_place():
 def test_read_back_masks_the_phone():
     messages, _ = run(ActionAskRepairConfirmed(), tracker(slots={
         "problem": "厨房水管漏水", "location": "3栋502", "phone": "13812345678"}))
-    assert "3栋502" in messages[0]["text"] and "138****5678" in messages[0]["text"]
+    assert "3栋502" in messages[0]["text"] and "138＊＊＊＊5678" in messages[0]["text"]
     assert "13812345678" not in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
 

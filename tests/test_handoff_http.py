@@ -120,7 +120,7 @@ def test_agents_list_and_update_tickets(server):
     [ticket] = tickets_in(server, resident.sender)
     status, listing = agent(server, "/agent/tickets?kind=repair&status=open")
     row = next(t for t in listing["tickets"] if t["number"] == ticket["number"])
-    assert row["contact_phone"] == "136****5678"  # masked in lists
+    assert row["contact_phone"] == "136＊＊＊＊5678"  # masked in lists
     status, page = agent(server, f"/agent/tickets/{ticket['number']}")
     assert page["contact_phone"] == "13612345678" and page["history"][0]["status"] == "open"
     status, updated = agent(server, f"/agent/tickets/{ticket['number']}",
