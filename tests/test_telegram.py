@@ -144,3 +144,27 @@ def test_polling_mode_forwards_updates_to_the_webhook(server, fake_telegram, mon
     assert asyncio.run(poll(server.url, stop_after=1)) == 1
     assert "快递驿站" in fake_telegram.texts(chat)[-1]
     assert os.environ["TELEGRAM_API_URL"] == fake_telegram.url
+
+
+def test_the_channel_is_off_without_token_and_secret(monkeypatch):
+    from bot.channels.telegram import TelegramInput
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "only-a-secret")
+    channel = TelegramInput.from_credentials(None)
+    assert channel.enabled is False and channel.bot is None and channel.get_output_channel() is None
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    assert TelegramInput.from_credentials(None).enabled is True
+
+
+def test_the_webhook_of_a_channel_that_is_off_answers_404(monkeypatch):
+    from bot.channels.telegram import TelegramInput
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    blueprint = TelegramInput.from_credentials(None).blueprint(lambda message: None)
+    handler = next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
+
+    class FakeRequest:
+        headers: dict = {}
+        json = {"update_id": 1}
+
+    reply = asyncio.run(handler(FakeRequest()))
+    assert reply.status == 404

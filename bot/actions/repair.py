@@ -87,7 +87,7 @@ class ActionAskRepairConfirmed(Action):
             lines.append(f"上门时间：{tracker.get_slot('visit_time')}")
         lines.append("信息对吗？")
         dispatcher.utter_message(
-            text="\n".join(lines),
+            text="  \n".join(lines),  # a Markdown line break for the web chat; plain text elsewhere
             buttons=[{"title": "对的，提交", "payload": "/affirm"},
                      {"title": "需要修改", "payload": "/deny"}],
         )
