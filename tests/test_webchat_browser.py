@@ -35,7 +35,10 @@ def browser():
 
 
 def bot_texts(driver) -> list[str]:
-    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".rw-response")]
+    # One script call reads every bubble at once; element-by-element reads race
+    # with the widget re-rendering (stale elements).
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('.rw-response'), e => e.innerText)")
 
 
 def wait_for_reply(driver, pattern: str, timeout: float = 30) -> str:
