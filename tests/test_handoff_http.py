@@ -45,6 +45,14 @@ def test_a_trapped_person_interrupts_a_form(server):
     assert ticket["urgency"] == 2 and ticket["category"] == "lift"
 
 
+def test_a_long_emergency_message_is_kept_whole_on_the_ticket(server):
+    resident = Resident(server)
+    long_message = "7栋楼道着火了，" + "烟很大，" * 400
+    resident.say(long_message)
+    [ticket] = tickets_in(server, resident.sender)
+    assert ticket["urgency"] == 1 and ticket["description"] == long_message
+
+
 def test_an_upset_complaint_is_recorded_flagged_and_handed_over(server):
     resident = Resident(server)
     reply = resident.says("你们这垃圾物业！！说了多少遍了还不解决，我要打12345")

@@ -26,7 +26,11 @@ def reporter(tracker: Tracker) -> tuple[str, str]:
 
 
 def latest_text(tracker: Tracker) -> str:
-    """The resident's last message as they wrote it."""
+    """The resident's last message as they wrote it. (`latest_message["text"]`
+    is what the NLU read: Simplified and cut to its length limit.)"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("text") or ""
     return (tracker.latest_message or {}).get("text") or ""
 
 
