@@ -2,11 +2,17 @@
 
     python -m bot.agent_api [--port 5056]
 
-Every route under /agent needs `Authorization: Bearer $AGENT_API_TOKEN`.
+Every route under /agent needs a person with the agent permission (an agent or
+an admin, signed in through /auth/login: an HttpOnly session cookie), or the
+service credential `Authorization: Bearer $AGENT_API_TOKEN`. Accounts are made
+with `python -m bot.accounts create`.
 Conversations live in Rasa: this service reads transcripts and sends replies
 through Rasa's HTTP API ($RASA_URL, $RASA_AUTH_TOKEN), so a reply reaches the
 resident on the channel they wrote from (`output_channel=latest`).
 
+POST  /auth/login                           {"username", "password"} → session cookie
+POST  /auth/logout
+GET   /auth/me
 GET   /agent/handoffs                       waiting handoffs, most urgent then oldest first
 GET   /agent/conversations/<id>             transcript (phones masked) and the handoff
 POST  /agent/conversations/<id>/reply       {"text", "agent"}; refused if it holds 禁忌用语
@@ -31,13 +37,16 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot import handoffs, phrases, tickets
+from bot import accounts, handoffs, phrases, tickets
+from bot.accounts import Person
 from bot.extraction import mask_phones
 from bot.models import STATUS_NAMES
 from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
+COOKIE = "wuye_session"
+SERVICE = Person("service", "admin")
 HANDED_BACK = "人工客服已经处理完毕，接下来由我继续为您服务。还有什么需要帮忙的吗？"
 
 
@@ -89,14 +98,58 @@ def transcript(tracker: dict) -> list[dict]:
 def create_app(rasa: RasaClient, token: str) -> Sanic:
     app = Sanic("wuye_agent_api")
 
+    def who(request: Request) -> Person | None:
+        given = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return SERVICE
+        return accounts.person_for(request.cookies.get(COOKIE))
+
     @app.middleware("request")
     async def authenticate(request: Request) -> HTTPResponse | None:
         if not request.path.startswith("/agent"):
             return None
-        given = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
-        if not given or not hmac.compare_digest(given.encode(), token.encode()):
-            return _error(401, "missing or wrong agent token")
+        person = who(request)
+        if person is None:
+            return _error(401, "sign in first (or send the service token)")
+        if not person.may("agent"):
+            return _error(403, f"a {person.role} may not use the agent console")
+        request.ctx.person = person
         return None
+
+    def actor(request: Request, data: dict) -> str:
+        """Who did it: the signed-in person; the service names its agent in the body."""
+        person = request.ctx.person
+        return str(data.get("agent") or "客服") if person is SERVICE else person.username
+
+    @app.post("/auth/login")
+    async def login(request: Request) -> HTTPResponse:
+        data = body(request)
+        if not data.get("username") or not data.get("password"):
+            return _error(400, "username and password are required")
+        signed_in = accounts.sign_in(str(data["username"]), str(data["password"]))
+        if signed_in is None:
+            return _error(401, "wrong username or password")
+        session_token, person = signed_in
+        reply = json({"username": person.username, "role": person.role})
+        reply.cookies[COOKIE] = session_token
+        reply.cookies[COOKIE]["httponly"] = True
+        reply.cookies[COOKIE]["samesite"] = "Strict"
+        reply.cookies[COOKIE]["max-age"] = accounts.SESSION_HOURS * 3600
+        return reply
+
+    @app.post("/auth/logout")
+    async def logout(request: Request) -> HTTPResponse:
+        accounts.sign_out(request.cookies.get(COOKIE))
+        reply = json({"signed_out": True})
+        del reply.cookies[COOKIE]
+        return reply
+
+    @app.get("/auth/me")
+    async def me(request: Request) -> HTTPResponse:
+        person = accounts.person_for(request.cookies.get(COOKIE))
+        if person is None:
+            return _error(401, "not signed in")
+        return json({"username": person.username, "role": person.role})
 
     def body(request: Request) -> dict:
         data = request.json if request.body else {}
@@ -133,14 +186,13 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
                           findings=[f.__dict__ for f in findings], rewrite=rewrite)
         if handoffs.waiting_for(conversation_id) is None:
             return _error(404, f"no waiting handoff for '{conversation_id}'")
-        agent = str(data.get("agent") or "客服")
-        await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
+        await rasa.append(conversation_id, [{"event": "bot", "text": text,
+                                             "metadata": {"agent": actor(request, data)}}])
         return json({"sent": True})
 
     @app.post("/agent/conversations/<conversation_id>/resolve")
     async def resolve(request: Request, conversation_id: str) -> HTTPResponse:
-        agent = str(body(request).get("agent") or "客服")
-        handoff = handoffs.resolve(conversation_id, agent)
+        handoff = handoffs.resolve(conversation_id, actor(request, body(request)))
         if handoff is None:
             return _error(404, f"no waiting handoff for '{conversation_id}'")
         # After the pause Rasa predicted nothing, so the tracker's last action is
@@ -172,7 +224,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         status = data.get("status")
         if status not in STATUS_NAMES:
             return _error(400, f"status must be one of {sorted(STATUS_NAMES)}")
-        ticket = tickets.add_status(number, status, str(data.get("agent") or "客服"), data.get("note"))
+        ticket = tickets.add_status(number, status, actor(request, data), data.get("note"))
         if ticket is None:
             return _error(404, f"no ticket {number}")
         return json(tickets.as_dict(ticket, phone_in_clear=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
-                        Text, false)
+                        Text, false, true)
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -124,3 +124,27 @@ class Attachment(Base):
     data = Column(LargeBinary, nullable=False)
     channel = Column(String(32), nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+class Account(Base):
+    """A person who works in the consoles: agent (客服), trainer (培训师) or admin."""
+
+    __tablename__ = "accounts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), unique=True, nullable=False)
+    password_hash = Column(String(255), nullable=False)  # argon2id, never the password
+    role = Column(String(16), nullable=False)
+    active = Column(Boolean, nullable=False, default=True, server_default=true())
+    created_at = Column(DateTime, nullable=False)
+
+
+class LoginSession(Base):
+    """A signed-in session; only a hash of its token is stored."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)

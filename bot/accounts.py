@@ -1,0 +1,129 @@
+"""Accounts for the people who work in the consoles, their roles, and sign-in
+sessions. Passwords are hashed with argon2id (argon2-cffi); a session token is
+given to the browser once and only its SHA-256 is stored.
+
+    python -m bot.accounts create --username NAME --role admin   # password: prompt or $WUYE_PASSWORD
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import session_scope
+from bot.models import Account, LoginSession
+from bot.tickets import utcnow
+
+ROLES = ("agent", "trainer", "admin")
+# What each role may open: "agent" = the agent API and console, "trainer" = the
+# knowledge workbench, "admin" = accounts. An admin may do everything.
+PERMISSIONS = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer", "admin"}}
+SESSION_HOURS = 8
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    role: str
+
+    def may(self, area: str) -> bool:
+        return area in PERMISSIONS.get(self.role, set())
+
+
+def create_account(username: str, password: str, role: str) -> Person:
+    username = username.strip()
+    if not username:
+        raise AccountError("username is empty")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    try:
+        with session_scope() as session:
+            session.add(Account(username=username, password_hash=_hasher.hash(password), role=role,
+                                active=True, created_at=utcnow()))
+    except IntegrityError:
+        raise AccountError(f"account '{username}' exists already") from None
+    return Person(username, role)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(username: str, password: str, now: datetime | None = None) -> tuple[str, Person] | None:
+    """(session token, person) for a right password; None otherwise."""
+    now = now or utcnow()
+    with session_scope() as session:
+        account = session.execute(select(Account).where(Account.username == username.strip())
+                                  ).scalar_one_or_none()
+        if account is None or not account.active:
+            _hasher.hash(password)  # spend the same time whether or not the name exists
+            return None
+        try:
+            _hasher.verify(account.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        token = secrets.token_urlsafe(32)
+        session.add(LoginSession(token_hash=_token_hash(token), account_id=account.id, created_at=now,
+                                 expires_at=now + timedelta(hours=SESSION_HOURS)))
+        return token, Person(account.username, account.role)
+
+
+def person_for(token: str | None, now: datetime | None = None) -> Person | None:
+    """Who a session token belongs to, while the session has not expired."""
+    if not token:
+        return None
+    with session_scope() as session:
+        row = session.execute(
+            select(Account.username, Account.role, LoginSession.expires_at, Account.active)
+            .join(LoginSession, LoginSession.account_id == Account.id)
+            .where(LoginSession.token_hash == _token_hash(token))
+        ).one_or_none()
+    if row is None or not row.active or row.expires_at <= (now or utcnow()):
+        return None
+    return Person(row.username, row.role)
+
+
+def sign_out(token: str | None) -> None:
+    if token:
+        with session_scope() as session:
+            session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create an account (the first one: --role admin)")
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", choices=ROLES, required=True)
+    args = parser.parse_args()
+    from bot import db
+    db.migrate()
+    password = os.environ.get("WUYE_PASSWORD") or getpass.getpass("password: ")
+    try:
+        person = create_account(args.username, password, args.role)
+    except AccountError as error:
+        sys.exit(f"not created: {error}")
+    print(f"created {person.role} account '{person.username}'")
+
+
+if __name__ == "__main__":
+    main()
