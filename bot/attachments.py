@@ -37,9 +37,3 @@ def attach_photo(reporter_id: str, data: bytes, channel: str,
                                data=data, channel=channel, created_at=utcnow()))
         return ticket.number
 
-
-def photos_of(number: str) -> list[Attachment]:
-    with session_scope() as session:
-        return list(session.execute(
-            select(Attachment).join(Ticket).where(Ticket.number == number).order_by(Attachment.id)
-        ).scalars())

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot import knowledge
-from bot.text import is_negated, normalize, without_quotations
+from bot.text import find_words, normalize
 
 _PUNCT_RUN = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}")
 _SHOUT = re.compile(r"\b[A-Z]{4,}\b")
@@ -26,24 +26,13 @@ class Emotion:
         return {"level": self.level, "score": self.score, "cues": self.cues, "emotions": self.emotions}
 
 
-def _cue_pattern(word: str) -> re.Pattern[str]:
-    """A cue word; digits and Latin letters must stand alone, so the hotline
-    12345 is not found inside the phone number 13812345678."""
-    if word.isascii() and word.isalnum():
-        return re.compile(rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])")
-    return re.compile(re.escape(word))
-
-
 def assess(text: str | None) -> Emotion:
     """Score a message 0..1 and say which cues made the score."""
     lexicon = knowledge.emotion_lexicon()
     raw = normalize(text)
-    plain = without_quotations(raw)
     score, cues, emotions = 0.0, [], []
     for group in lexicon.groups:
-        hits = [w for w in group.words
-                for m in _cue_pattern(w).finditer(plain)
-                if not is_negated(plain, m.start(), lexicon.negations)]
+        hits = [word for word, _ in find_words(raw, group.words, lexicon.negations)]
         if hits:
             distinct = sorted(set(hits), key=hits.index)
             score += group.weight + lexicon.extra_cue * (len(distinct) - 1)

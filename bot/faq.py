@@ -32,14 +32,11 @@ _STOP_WORDS = {
 _NOISE = re.compile(r"[^\w]+")
 
 
-def load_user_dictionaries() -> None:
-    for path in sorted(knowledge.dictionary_dir().glob("*")):
-        jieba.load_userdict(str(path))
-
-
 @lru_cache(maxsize=1)
 def _dictionaries_loaded() -> bool:
-    load_user_dictionaries()
+    """Load the trade's jieba user dictionaries, once per process."""
+    for path in sorted(knowledge.dictionary_dir().glob("*")):
+        jieba.load_userdict(str(path))
     return True
 
 

@@ -8,7 +8,6 @@ takes the assistant down.
 from __future__ import annotations
 
 import logging
-import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,7 +345,15 @@ def check_all() -> None:
         f.check()
 
 
+def fill(template: str, values: dict[str, Any]) -> str | None:
+    """The template with its {placeholders} filled, or None when one has no value."""
+    names = _placeholders(template)
+    if any(values.get(n) in (None, "") for n in names):
+        return None
+    return template.format(**{n: values[n] for n in names})
+
+
 def render(template: str) -> str:
-    """Fill {placeholders} in a template with the community facts."""
-    facts = community_facts()
-    return re.sub(r"\{(\w+)\}", lambda m: str(facts.get(m.group(1), m.group(0))), template)
+    """Fill {placeholders} in a template with the community facts (validation
+    has made sure every placeholder names one)."""
+    return fill(template, community_facts()) or template

@@ -3,29 +3,19 @@ and a check of an agent's draft for forbidden wording (禁忌用语).
 The library is knowledge/phrases.yml."""
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from typing import Any
 
-from bot import emotion, knowledge, routing, tickets
+from bot import emotion, knowledge, routing, sla, tickets
 from bot.models import Ticket
 from bot.text import normalize, to_simplified
-
-
-def _fill(template: str, values: dict[str, Any]) -> str | None:
-    """The template filled, or None when a placeholder has no value."""
-    names = {n for _, n, _, _ in string.Formatter().parse(template) if n}
-    if any(values.get(n) in (None, "") for n in names):
-        return None
-    return template.format(**{n: values[n] for n in names})
 
 
 def _ticket_values(ticket: Ticket | None) -> dict[str, Any]:
     if ticket is None:
         return {}
-    promised = ticket.onsite_by or ticket.resolve_by
     return {"ticket_no": ticket.number, "team": ticket.team_name, "category": ticket.category_name,
-            "eta": tickets.local_time_text(promised),
+            "eta": tickets.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by)),
             "followup": tickets.local_time_text(ticket.followup_by) if ticket.followup_by else None}
 
 
@@ -52,7 +42,7 @@ def suggest(message: str, ticket: Ticket | None = None, intent: str | None = Non
         if score <= 0 and result:
             break
         for reply in scenario.replies:
-            filled = _fill(reply, values)
+            filled = knowledge.fill(reply, values)
             if filled:
                 result.append({"scenario": scenario.id, "name": scenario.name, "text": filled})
             if len(result) == top:

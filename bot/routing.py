@@ -2,12 +2,11 @@
 it, and at what response level. The table is knowledge/routing.yml."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot import knowledge
 from bot.knowledge import Category
-from bot.text import is_negated, normalize, without_quotations
+from bot.text import find_words, normalize
 
 
 @dataclass(frozen=True)
@@ -19,24 +18,26 @@ class Route:
     urgency: int
 
 
-def _first_match(text: str, categories: tuple[Category, ...]) -> Category:
+def _first_hit(text: str, categories: tuple[Category, ...]) -> tuple[Category, int, int] | None:
+    """The first category with a keyword in `text`, and where its earliest keyword is."""
     for cat in categories:
-        if any(k in text for k in cat.keywords):
-            return cat
-    return categories[-1]  # the last category is the catch-all
+        hits = [(text.find(k), k) for k in cat.keywords if k in text]
+        if hits:
+            start, keyword = min(hits)
+            return cat, start, start + len(keyword)
+    return None
 
 
 def urgent_keyword(text: str) -> tuple[int, str] | None:
     """(response level 1 or 2, the word that calls for it), ignoring negated or
     quoted words ("没有着火"); None for an ordinary message."""
-    plain = without_quotations(normalize(text))
+    text = normalize(text)
     negations = knowledge.emotion_lexicon().negations
     levels = knowledge.routing().level_keywords
     for level in sorted(levels):
-        for word in levels[level]:
-            for m in re.finditer(re.escape(word), plain):
-                if not is_negated(plain, m.start(), negations):
-                    return level, word
+        found = find_words(text, levels[level], negations)
+        if found:
+            return level, found[0][0]
     return None
 
 
@@ -48,7 +49,8 @@ def urgency_of(text: str, base: int = 3) -> int:
 
 def _route(text: str, categories: tuple[Category, ...]) -> Route:
     text = normalize(text)
-    cat = _first_match(text, categories)
+    hit = _first_hit(text, categories)
+    cat = hit[0] if hit else categories[-1]  # the last category is the catch-all
     teams = knowledge.routing().teams
     return Route(cat.id, cat.name, cat.team, teams[cat.team], urgency_of(text, cat.urgency))
 
@@ -65,9 +67,5 @@ def category_of(text: str) -> tuple[str, int, int] | None:
     """(category id, start, end of the keyword that names it) for NLU entities;
     `text` is already normalised."""
     routing = knowledge.routing()
-    for cat in routing.repair + routing.complaint:
-        hits = [(text.find(k), k) for k in cat.keywords if k in text]
-        if hits:
-            start, keyword = min(hits)
-            return cat.id, start, start + len(keyword)
-    return None
+    hit = _first_hit(text, routing.repair + routing.complaint)
+    return (hit[0].id, hit[1], hit[2]) if hit else None

@@ -7,12 +7,21 @@ from datetime import datetime, timedelta
 from bot import knowledge
 
 
+def promised(onsite_by: datetime | None, resolve_by: datetime) -> datetime:
+    """What a resident is told to expect: staff on site where the level sets a
+    time for it, otherwise the resolution."""
+    return onsite_by or resolve_by
+
+
 @dataclass(frozen=True)
 class Deadlines:
     respond_by: datetime
     resolve_by: datetime
     onsite_by: datetime | None
-    promised: datetime  # what the resident is told: on-site time if set, else resolution
+
+    @property
+    def promised(self) -> datetime:
+        return promised(self.onsite_by, self.resolve_by)
 
 
 def deadlines(level: int, opened_at: datetime) -> Deadlines:
@@ -23,7 +32,6 @@ def deadlines(level: int, opened_at: datetime) -> Deadlines:
         respond_by=opened_at + timedelta(minutes=spec.respond_minutes),
         resolve_by=resolve,
         onsite_by=onsite,
-        promised=onsite or resolve,
     )
 
 

@@ -38,6 +38,24 @@ def without_quotations(text: str) -> str:
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def find_words(text: str, words: tuple[str, ...] | list[str],
+               negations: tuple[str, ...] | list[str]) -> list[tuple[str, int]]:
+    """(word, position) of every word said in earnest in normalised `text`: not
+    inside quotation marks, not right after a negation (没有着火), and a word of
+    digits or Latin letters only where it stands alone (the hotline 12345 is not
+    in the phone number 13812345678)."""
+    plain = without_quotations(text)
+    found = []
+    for word in words:
+        if word.isascii() and word.isalnum():
+            pattern = rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])"
+        else:
+            pattern = re.escape(word)
+        found += [(word, m.start()) for m in re.finditer(pattern, plain)
+                  if not is_negated(plain, m.start(), negations)]
+    return found
+
+
 def is_negated(text: str, start: int, negations: tuple[str, ...] | list[str]) -> bool:
     """True when a negation word ends at most one character before `start`
     (我不生气, 没有着火, 不是很急)."""

@@ -179,10 +179,8 @@ def tickets_of(reporter_id: str, limit: int = 3) -> list[Ticket]:
 
 def ticket_of(reporter_id: str, number: str) -> Ticket | None:
     """One ticket by number, only if this resident reported it."""
-    with session_scope() as session:
-        return session.execute(
-            select(Ticket).where(Ticket.number == number.upper(), Ticket.reporter_id == reporter_id)
-        ).scalar_one_or_none()
+    ticket = find(number)
+    return ticket if ticket is not None and ticket.reporter_id == reporter_id else None
 
 
 def add_status(number: str, status: str, actor: str, note: str | None = None) -> Ticket | None:

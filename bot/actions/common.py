@@ -10,7 +10,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import extraction, handoffs, knowledge, tickets
+from bot import extraction, handoffs, knowledge, sla, tickets
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,8 @@ def eta_words(ticket: Any) -> Dict[Text, Text]:
     """The promised time of a ticket, in the words the replies use."""
     if ticket.kind == "complaint":
         return {"eta_label": "回访时间", "eta": tickets.local_time_text(ticket.followup_by)}
-    if ticket.onsite_by:
-        return {"eta_label": "预计到场", "eta": tickets.local_time_text(ticket.onsite_by)}
-    return {"eta_label": "预计处理完成", "eta": tickets.local_time_text(ticket.resolve_by)}
+    return {"eta_label": "预计到场" if ticket.onsite_by else "预计处理完成",
+            "eta": tickets.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by))}
 
 
 class ContactValidation:

@@ -53,6 +53,7 @@ class TelegramOutput(OutputChannel):
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         self._ready = asyncio.Lock()
+        self._initialized = False
 
     @classmethod
     def name(cls) -> Text:
@@ -60,8 +61,9 @@ class TelegramOutput(OutputChannel):
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         async with self._ready:
-            if not self.bot._bot_initialized:  # PTB's own flag; initialize() asks getMe
+            if not self._initialized:  # initialize() asks getMe once
                 await self.bot.initialize()
+                self._initialized = True
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 return await getattr(self.bot, method)(**kwargs)
