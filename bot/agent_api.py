@@ -29,16 +29,17 @@ import argparse
 import hmac
 import logging
 import os
-from typing import Any
+from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import accounts, handoffs, phrases, tickets
+from bot import accounts, emotion, handoffs, phrases, review, tickets, workbench_api
 from bot.accounts import Person
+from bot.http_json import body, error
 from bot.extraction import mask_phones
 from bot.models import STATUS_NAMES
 from bot.privacy import install_log_masking
@@ -46,12 +47,13 @@ from bot.privacy import install_log_masking
 logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
 COOKIE = "wuye_session"
+# Which permission (bot.accounts.PERMISSIONS) each part of the service needs.
+AREAS = {"/agent": "agent", "/trainer": "trainer"}
+CONSOLE_DIR = Path(__file__).parent / "web" / "console"
+# URL name under /console/ → file in CONSOLE_DIR; nothing else is served.
+CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css"}
 SERVICE = Person("service", "admin")
 HANDED_BACK = "人工客服已经处理完毕，接下来由我继续为您服务。还有什么需要帮忙的吗？"
-
-
-def _error(status: int, message: str, **extra: Any) -> HTTPResponse:
-    return json({"error": message, **extra}, status=status)
 
 
 class RasaClient:
@@ -70,6 +72,14 @@ class RasaClient:
                 r.raise_for_status()
                 return await r.json()
 
+    async def parse(self, text: str) -> dict:
+        """What the loaded model makes of a message (nothing is added to a conversation)."""
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{self.url}/model/parse", params=self.params,
+                                    json={"text": text}) as r:
+                r.raise_for_status()
+                return await r.json()
+
     async def append(self, conversation_id: str, events: list[dict]) -> None:
         """Add events; side effects run, so bot messages reach the resident."""
         params = {**self.params, "execute_side_effects": "true", "output_channel": "latest"}
@@ -80,13 +90,15 @@ class RasaClient:
 
 
 def transcript(tracker: dict) -> list[dict]:
-    """The resident's and the assistant's (or agent's) messages, phones masked."""
+    """The resident's and the assistant's (or agent's) messages, phones masked;
+    a resident's line lists its emotion cues (for the console to highlight)."""
     lines = []
     for event in tracker.get("events") or []:
         if event.get("event") == "user":
             parse = event.get("parse_data") or {}
-            lines.append({"role": "resident", "text": mask_phones(event.get("text") or ""),
-                          "at": event.get("timestamp"),
+            text = mask_phones(event.get("text") or "")
+            lines.append({"role": "resident", "text": text, "at": event.get("timestamp"),
+                          "cues": emotion.assess(text).cues,
                           "emotion": parse.get("emotion"), "urgency": parse.get("urgency")})
         elif event.get("event") == "bot" and event.get("text"):
             agent = (event.get("metadata") or {}).get("agent")
@@ -106,15 +118,24 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
 
     @app.middleware("request")
     async def authenticate(request: Request) -> HTTPResponse | None:
-        if not request.path.startswith("/agent"):
+        area = next((a for prefix, a in AREAS.items() if request.path.startswith(prefix)), None)
+        if area is None:
             return None
         person = who(request)
         if person is None:
-            return _error(401, "sign in first (or send the service token)")
-        if not person.may("agent"):
-            return _error(403, f"a {person.role} may not use the agent console")
+            return error(401, "请先登录（或提供服务令牌）")
+        if not person.may(area):
+            return error(403, f"角色 {person.role} 无权使用此功能（{area}）")
         request.ctx.person = person
         return None
+
+    @app.middleware("response")
+    async def page_headers(request: Request, response: HTTPResponse) -> None:
+        # No inline or foreign script may run in the console, whatever a message holds.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
 
     def actor(request: Request, data: dict) -> str:
         """Who did it: the signed-in person; the service names its agent in the body."""
@@ -125,10 +146,10 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     async def login(request: Request) -> HTTPResponse:
         data = body(request)
         if not data.get("username") or not data.get("password"):
-            return _error(400, "username and password are required")
+            return error(400, "请输入用户名和密码")
         signed_in = accounts.sign_in(str(data["username"]), str(data["password"]))
         if signed_in is None:
-            return _error(401, "wrong username or password")
+            return error(401, "用户名或密码不正确")
         session_token, person = signed_in
         reply = json({"username": person.username, "role": person.role})
         reply.cookies[COOKIE] = session_token
@@ -148,12 +169,8 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     async def me(request: Request) -> HTTPResponse:
         person = accounts.person_for(request.cookies.get(COOKIE))
         if person is None:
-            return _error(401, "not signed in")
+            return error(401, "尚未登录")
         return json({"username": person.username, "role": person.role})
-
-    def body(request: Request) -> dict:
-        data = request.json if request.body else {}
-        return data if isinstance(data, dict) else {}
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -168,33 +185,39 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         lines = transcript(await rasa.tracker(conversation_id))
         waiting = handoffs.waiting_for(conversation_id)
         if not lines and waiting is None:
-            return _error(404, f"no conversation '{conversation_id}'")
+            return error(404, f"没有会话“{conversation_id}”")
+        ticket = tickets.find(waiting.ticket_number) if waiting and waiting.ticket_number else None
         return json({"conversation_id": conversation_id, "transcript": lines,
-                     "handoff": handoffs.as_dict(waiting) if waiting else None})
+                     "handoff": handoffs.as_dict(waiting) if waiting else None,
+                     "ticket": tickets.as_dict(ticket) if ticket else None})
 
     @app.post("/agent/conversations/<conversation_id>/reply")
     async def reply(request: Request, conversation_id: str) -> HTTPResponse:
         data = body(request)
         text = str(data.get("text") or "").strip()
         if not text:
-            return _error(400, "text is empty")
+            return error(400, "内容为空")
         if len(text) > MAX_TEXT:
-            return _error(400, f"text is longer than {MAX_TEXT} characters")
+            return error(400, f"内容超过 {MAX_TEXT} 个字")
         findings, rewrite = phrases.check(text)
         if findings:
-            return _error(422, "the reply contains forbidden wording (禁忌用语)",
+            return error(422, "回复含有禁忌用语，未发送",
                           findings=[f.__dict__ for f in findings], rewrite=rewrite)
         if handoffs.waiting_for(conversation_id) is None:
-            return _error(404, f"no waiting handoff for '{conversation_id}'")
-        await rasa.append(conversation_id, [{"event": "bot", "text": text,
-                                             "metadata": {"agent": actor(request, data)}}])
-        return json({"sent": True})
+            return error(404, f"会话“{conversation_id}”没有等待中的转人工")
+        agent = actor(request, data)
+        await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
+        # The learning loop: the agent answered in the bot's place; a trainer reviews it.
+        asked = [line["text"] for line in transcript(await rasa.tracker(conversation_id))
+                 if line["role"] == "resident"]
+        item = review.record(conversation_id, asked[-1], text, agent) if asked else None
+        return json({"sent": True, "review_item": item.id if item else None})
 
     @app.post("/agent/conversations/<conversation_id>/resolve")
     async def resolve(request: Request, conversation_id: str) -> HTTPResponse:
         handoff = handoffs.resolve(conversation_id, actor(request, body(request)))
         if handoff is None:
-            return _error(404, f"no waiting handoff for '{conversation_id}'")
+            return error(404, f"会话“{conversation_id}”没有等待中的转人工")
         # After the pause Rasa predicted nothing, so the tracker's last action is
         # the handoff; `action_listen` puts it back to waiting for the resident.
         await rasa.append(conversation_id, [
@@ -206,16 +229,21 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
 
     @app.get("/agent/tickets")
     async def ticket_list(request: Request) -> HTTPResponse:
-        flagged = request.args.get("flagged")
-        rows = tickets.list_tickets(status=request.args.get("status"), kind=request.args.get("kind"),
-                                    flagged=None if flagged is None else flagged == "true")
+        def yes_no(name: str) -> bool | None:
+            value = request.args.get(name)
+            return None if value in (None, "") else value == "true"
+
+        rows = tickets.list_tickets(status=request.args.get("status") or None,
+                                    kind=request.args.get("kind") or None, flagged=yes_no("flagged"),
+                                    building=request.args.get("building") or None,
+                                    overdue=yes_no("overdue"))
         return json({"tickets": [tickets.as_dict(t) for t in rows]})
 
     @app.get("/agent/tickets/<number>")
     async def ticket_page(request: Request, number: str) -> HTTPResponse:
         ticket = tickets.find(number)
         if ticket is None:
-            return _error(404, f"no ticket {number}")
+            return error(404, f"没有工单 {number}")
         return json(tickets.as_dict(ticket, phone_in_clear=True))
 
     @app.patch("/agent/tickets/<number>")
@@ -223,10 +251,10 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         data = body(request)
         status = data.get("status")
         if status not in STATUS_NAMES:
-            return _error(400, f"status must be one of {sorted(STATUS_NAMES)}")
+            return error(400, f"状态必须是 {sorted(STATUS_NAMES)} 之一")
         ticket = tickets.add_status(number, status, actor(request, data), data.get("note"))
         if ticket is None:
-            return _error(404, f"no ticket {number}")
+            return error(404, f"没有工单 {number}")
         return json(tickets.as_dict(ticket, phone_in_clear=True))
 
     @app.post("/agent/suggest")
@@ -234,25 +262,41 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         data = body(request)
         message = str(data.get("message") or "").strip()
         if not message:
-            return _error(400, "message is empty")
+            return error(400, "消息为空")
         ticket = tickets.find(str(data["ticket_no"])) if data.get("ticket_no") else None
         if data.get("ticket_no") and ticket is None:
-            return _error(404, f"no ticket {data['ticket_no']}")
+            return error(404, f"没有工单 {data['ticket_no']}")
         return json({"suggestions": phrases.suggest(message[:MAX_TEXT], ticket)})
 
     @app.post("/agent/check")
     async def check(request: Request) -> HTTPResponse:
         draft = str(body(request).get("draft") or "")
         if not draft.strip():
-            return _error(400, "draft is empty")
+            return error(400, "草稿为空")
         findings, rewrite = phrases.check(draft[:MAX_TEXT])
         return json({"ok": not findings, "findings": [f.__dict__ for f in findings],
                      "rewrite": rewrite})
 
+    @app.get("/")
+    async def home(request: Request) -> HTTPResponse:
+        return redirect("/console/")
+
+    @app.get("/console")
+    async def console_root(request: Request) -> HTTPResponse:
+        return redirect("/console/")
+
+    @app.get("/console/<name>")
+    async def console_page(request: Request, name: str) -> HTTPResponse:
+        if name not in CONSOLE_FILES:
+            return error(404, "没有这个页面")
+        return await file(CONSOLE_DIR / CONSOLE_FILES[name])
+
+    app.blueprint(workbench_api.blueprint(rasa, actor))
+
     @app.exception(aiohttp.ClientError)
     async def rasa_unreachable(request: Request, exception: Exception) -> HTTPResponse:
         logger.error("Rasa API call failed: %s", exception)
-        return _error(502, "the conversation server did not answer")
+        return error(502, "对话服务器没有响应，请稍后再试")
 
     return app
 

@@ -8,6 +8,7 @@ takes the assistant down.
 from __future__ import annotations
 
 import logging
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Callable, Generic, TypeVar
 import yaml
 
 from bot import settings
+from bot.text import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -107,14 +109,16 @@ class PhraseLibrary:
     forbidden: tuple[Forbidden, ...]
 
 
+_KIND_NAMES = {str: "文字", list: "列表", dict: "映射", int: "整数", float: "数字"}
+
+
 def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(data, dict) or key not in data:
-        raise KnowledgeError(f"{where}: missing '{key}'")
+        raise KnowledgeError(f"{where}：缺少“{key}”")
     value = data[key]
     if not isinstance(value, kind) or (isinstance(value, (str, list, dict)) and not value):
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        raise KnowledgeError(f"{where}: '{key}' must be a non-empty "
-                             f"{' or '.join(k.__name__ for k in kinds)}")
+        raise KnowledgeError(f"{where}：“{key}”必须是非空的{'或'.join(_KIND_NAMES[k] for k in kinds)}")
     return value
 
 
@@ -124,57 +128,85 @@ def _placeholders(template: str) -> set[str]:
 
 def parse_community(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not data:
-        raise KnowledgeError("community.yml: must be a mapping of fact names to values")
+        raise KnowledgeError("community.yml：必须是“名称: 内容”的映射")
     return data
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_QUESTION = 100
+MAX_ANSWER = 1000
+
+
+def question_key(question: str) -> str:
+    """What makes two question variants the same question: case, spaces,
+    punctuation, full/half width and Traditional/Simplified do not count."""
+    return "".join(ch for ch in normalize(question).lower() if ch.isalnum())
+
+
+def _clean_text(value: Any, where: str, limit: int) -> str:
+    text = str(value).strip()
+    if _CONTROL.search(text):
+        raise KnowledgeError(f"{where}：含有不可见的控制字符")
+    if len(text) > limit:
+        raise KnowledgeError(f"{where}：超过 {limit} 个字")
+    return text
+
+
 def parse_faq(data: Any) -> tuple[FaqEntry, ...]:
+    """The entries in use. Retired entries (`retired: true`) stay in the file
+    but neither answer nor train, and their questions may be reused."""
     entries = _require(data, "entries", list, "faq.yml")
     community = community_facts()
     seen_ids: set[str] = set()
-    seen_questions: dict[str, str] = {}
+    seen_questions: dict[str, tuple[str, str]] = {}
     result = []
     for i, raw in enumerate(entries, 1):
-        where = f"faq.yml entry {i}"
+        where = f"faq.yml 第{i}条问答"
         entry_id = str(_require(raw, "id", str, where))
-        where = f"faq.yml entry '{entry_id}'"
+        where = f"faq.yml 问答“{entry_id}”"
         if entry_id in seen_ids:
-            raise KnowledgeError(f"{where}: duplicate id")
+            raise KnowledgeError(f"{where}：编号重复")
         seen_ids.add(entry_id)
+        if raw.get("retired"):
+            continue
         questions = _require(raw, "questions", list, where)
-        answer = str(_require(raw, "answer", str, where)).strip()
+        if not isinstance(raw.get("answer"), str) or not raw["answer"].strip():
+            raise KnowledgeError(f"{where}：答案为空")
+        answer = _clean_text(raw["answer"], f"{where} 的答案", MAX_ANSWER)
         try:
             unknown = _placeholders(answer) - community.keys()
         except ValueError as exc:
-            raise KnowledgeError(f"{where}: broken placeholder in answer ({exc})") from None
+            raise KnowledgeError(f"{where}：答案里的占位符不完整（{{ 和 }} 要成对，{exc}）") from None
         if unknown:
-            raise KnowledgeError(f"{where}: unknown placeholder(s) {sorted(unknown)}")
+            raise KnowledgeError(f"{where}：答案引用了不存在的小区信息 {sorted(unknown)}（见 community.yml）")
+        cleaned = []
         for q in questions:
-            if not isinstance(q, str) or not q.strip():
-                raise KnowledgeError(f"{where}: empty question variant")
-            if q in seen_questions:
-                raise KnowledgeError(
-                    f"{where}: question '{q}' also belongs to '{seen_questions[q]}'"
-                )
-            seen_questions[q] = entry_id
-        result.append(
-            FaqEntry(entry_id, str(raw.get("topic", "")), tuple(q.strip() for q in questions), answer)
-        )
+            if not isinstance(q, str) or not question_key(q):
+                raise KnowledgeError(f"{where}：有一个问法是空的")
+            q = _clean_text(q, f"{where} 的问法“{q[:20]}”", MAX_QUESTION)
+            key = question_key(q)
+            if key in seen_questions:
+                other_id, other_q = seen_questions[key]
+                same = "" if other_q == q else f"（写作“{other_q}”）"
+                raise KnowledgeError(f"{where}：问法“{q}”与问答“{other_id}”重复{same}")
+            seen_questions[key] = (entry_id, q)
+            cleaned.append(q)
+        result.append(FaqEntry(entry_id, str(raw.get("topic", "")), tuple(cleaned), answer))
     return tuple(result)
 
 
 def _categories(raw_list: Any, teams: dict[str, str], where: str) -> tuple[Category, ...]:
     if not isinstance(raw_list, list) or not raw_list:
-        raise KnowledgeError(f"{where}: must be a non-empty list")
+        raise KnowledgeError(f"{where}：必须是非空的列表")
     cats = []
     for raw in raw_list:
         cat_id = str(_require(raw, "id", str, where))
         team = str(_require(raw, "team", str, f"{where} '{cat_id}'"))
         if team not in teams:
-            raise KnowledgeError(f"{where} '{cat_id}': unknown team '{team}'")
+            raise KnowledgeError(f"{where}“{cat_id}”：没有名为“{team}”的班组")
         urgency = int(raw.get("urgency", 3))
         if urgency not in (1, 2, 3):
-            raise KnowledgeError(f"{where} '{cat_id}': urgency must be 1, 2 or 3")
+            raise KnowledgeError(f"{where}“{cat_id}”：紧急程度只能是 1、2 或 3")
         cats.append(
             Category(cat_id, str(raw.get("name", cat_id)), team,
                      tuple(str(k) for k in raw.get("keywords") or ()), urgency)
@@ -209,17 +241,17 @@ def parse_sla(data: Any) -> Sla:
             onsite_minutes=raw.get("onsite_minutes"),
         )
     if set(levels) != {1, 2, 3}:
-        raise KnowledgeError("sla.yml: levels 1, 2 and 3 must all be defined")
+        raise KnowledgeError("sla.yml：一、二、三级都必须定义")
     return Sla(levels, int(_require(data, "complaint_followup_hours", int, "sla.yml")))
 
 
 def parse_emotion(data: Any) -> EmotionLexicon:
     groups = []
     for name, raw in _require(data, "groups", dict, "emotion.yml").items():
-        where = f"emotion.yml group '{name}'"
+        where = f"emotion.yml 词组“{name}”"
         words = _require(raw, "words", list, where)
         if any(not str(w).strip() for w in words):
-            raise KnowledgeError(f"{where}: empty cue word")
+            raise KnowledgeError(f"{where}：有一个情绪词是空的")
         groups.append(CueGroup(str(name), str(_require(raw, "emotion", str, where)),
                                float(_require(raw, "weight", (int, float), where)),
                                tuple(str(w) for w in words)))
@@ -232,28 +264,28 @@ def parse_emotion(data: Any) -> EmotionLexicon:
 def parse_phrases(data: Any) -> PhraseLibrary:
     scenarios, seen = [], set()
     for raw in _require(data, "scenarios", list, "phrases.yml"):
-        sid = str(_require(raw, "id", str, "phrases.yml scenario"))
-        where = f"phrases.yml scenario '{sid}'"
+        sid = str(_require(raw, "id", str, "phrases.yml 场景"))
+        where = f"phrases.yml 场景“{sid}”"
         if sid in seen:
-            raise KnowledgeError(f"{where}: duplicate id")
+            raise KnowledgeError(f"{where}：编号重复")
         seen.add(sid)
         replies = tuple(str(r).strip() for r in _require(raw, "replies", list, where))
         for reply in replies:
             if not reply:
-                raise KnowledgeError(f"{where}: empty reply")
+                raise KnowledgeError(f"{where}：有一条话术是空的")
             try:
                 _placeholders(reply)
             except ValueError as exc:
-                raise KnowledgeError(f"{where}: broken placeholder in '{reply}' ({exc})") from None
+                raise KnowledgeError(f"{where}：话术“{reply}”里的占位符不完整（{exc}）") from None
         scenarios.append(Scenario(sid, str(raw.get("name", sid)),
                                   tuple(str(t) for t in raw.get("triggers") or ()), replies,
                                   tuple(str(i) for i in raw.get("intents") or ()), raw.get("emotion"),
                                   tuple(int(u) for u in raw.get("urgency") or ())))
     forbidden = []
     for raw in _require(data, "forbidden", list, "phrases.yml"):
-        phrase = str(_require(raw, "phrase", str, "phrases.yml forbidden"))
+        phrase = str(_require(raw, "phrase", str, "phrases.yml 禁忌用语"))
         forbidden.append(Forbidden(phrase, str(_require(raw, "alternative", str,
-                                                         f"phrases.yml forbidden '{phrase}'"))))
+                                                         f"phrases.yml 禁忌用语“{phrase}”"))))
     return PhraseLibrary(tuple(scenarios), tuple(forbidden))
 
 
@@ -262,7 +294,7 @@ class _KnowledgeFile(Generic[T]):
 
     def __init__(self, name: str, parse: Callable[[Any], T]) -> None:
         self.name = name
-        self._parse = parse
+        self.parse = parse
         self._lock = Lock()
         self._stamp: tuple[int, int] | None = None
         self._value: T | None = None
@@ -275,8 +307,8 @@ class _KnowledgeFile(Generic[T]):
         try:
             data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise KnowledgeError(f"{self.name}: cannot be read as YAML: {exc}") from None
-        return self._parse(data)
+            raise KnowledgeError(f"{self.name}：不是有效的 YAML（格式错误）：{exc}") from None
+        return self.parse(data)
 
     def get(self) -> T:
         try:
@@ -308,6 +340,9 @@ _routing = _KnowledgeFile("routing.yml", parse_routing)
 _sla = _KnowledgeFile("sla.yml", parse_sla)
 _emotion = _KnowledgeFile("emotion.yml", parse_emotion)
 _phrases = _KnowledgeFile("phrases.yml", parse_phrases)
+_FILES = (_community, _faq, _routing, _sla, _emotion, _phrases)
+# How each file is read; the workbench validates a trainer's edit with the same parser.
+PARSERS: dict[str, Callable[[Any], Any]] = {f.name: f.parse for f in _FILES}
 
 
 def community_facts() -> dict[str, Any]:
@@ -341,7 +376,7 @@ def dictionary_dir() -> Path:
 
 def check_all() -> None:
     """Validate every knowledge file as it is on disk; raise on the first problem."""
-    for f in (_community, _faq, _routing, _sla, _emotion, _phrases):
+    for f in _FILES:
         f.check()
 
 

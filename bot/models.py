@@ -148,3 +148,36 @@ class LoginSession(Base):
     account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False, index=True)
     created_at = Column(DateTime, nullable=False)
     expires_at = Column(DateTime, nullable=False)
+
+
+class KnowledgeVersion(Base):
+    """One saved version of a knowledge file: who saved it, when, and the text
+    before and after (so the change can be shown and reverted)."""
+
+    __tablename__ = "knowledge_versions"
+
+    id = Column(Integer, primary_key=True)
+    file = Column(String(64), nullable=False, index=True)
+    saved_at = Column(DateTime, nullable=False)
+    saved_by = Column(String(64), nullable=False)
+    summary = Column(String(255), nullable=False)
+    before = Column(Text, nullable=False)
+    after = Column(Text, nullable=False)
+
+
+class ReviewItem(Base):
+    """A resident's question and the answer an agent gave during a handoff,
+    waiting for a trainer to accept it into the FAQ or discard it."""
+
+    __tablename__ = "review_items"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False)
+    question = Column(Text, nullable=False)
+    answer = Column(Text, nullable=False)
+    agent = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False, default="pending")  # pending | accepted | discarded
+    faq_id = Column(String(64))
+    decided_by = Column(String(64))
+    decided_at = Column(DateTime)

@@ -78,6 +78,9 @@ class Servers:
         endpoints = self.run_dir / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.action_port}/webhook"\n')
+        # Rasa reads the token too: the model-swap route (bot/channels/model_swap.py) checks it.
+        self.env.update(RASA_URL=self.url, RASA_AUTH_TOKEN=self.auth_token or "",
+                        AGENT_API_TOKEN=self.agent_token)
         actions, actions_log = self._spawn(
             "actions", ["rasa_sdk", "--actions", "bot.actions", "--port", str(self.action_port)])
         rasa_args = ["rasa", "run", "--enable-api", "-i", "127.0.0.1", "-p", str(self.rasa_port),
@@ -86,8 +89,6 @@ class Servers:
         if self.auth_token:
             rasa_args += ["--auth-token", self.auth_token]
         rasa, rasa_log = self._spawn("rasa", rasa_args)
-        self.env.update(RASA_URL=self.url, RASA_AUTH_TOKEN=self.auth_token or "",
-                        AGENT_API_TOKEN=self.agent_token)
         agent, agent_log = self._spawn("agent-api", ["bot.agent_api", "--port", str(self.agent_port)])
         _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, timeout, actions_log)
         _wait_until_up(f"{self.url}/", rasa, timeout, rasa_log)

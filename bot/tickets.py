@@ -202,9 +202,11 @@ def status_text(ticket: Ticket) -> str:
     return STATUS_NAMES.get(ticket.status, ticket.status)
 
 
-def list_tickets(status: str | None = None, kind: str | None = None,
-                 flagged: bool | None = None, limit: int = 100) -> list[Ticket]:
-    """Tickets for agents, newest first, optionally filtered."""
+def list_tickets(status: str | None = None, kind: str | None = None, flagged: bool | None = None,
+                 building: str | None = None, overdue: bool | None = None,
+                 limit: int = 200) -> list[Ticket]:
+    """Tickets for agents, newest first, optionally filtered. Overdue: still
+    open and past its resolve-by time."""
     query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
     if status:
         query = query.where(Ticket.status == status)
@@ -212,6 +214,11 @@ def list_tickets(status: str | None = None, kind: str | None = None,
         query = query.where(Ticket.kind == kind)
     if flagged is not None:
         query = query.where(Ticket.flagged == flagged)
+    if building:
+        query = query.where(Ticket.building == building)
+    if overdue is not None:
+        late = Ticket.status.in_(OPEN_STATUSES) & (Ticket.resolve_by < utcnow())
+        query = query.where(late if overdue else ~late)
     with session_scope() as session:
         return list(session.execute(query).scalars())
 
@@ -235,6 +242,7 @@ def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:
         "category_name": ticket.category_name, "team": ticket.team, "team_name": ticket.team_name,
         "urgency": ticket.urgency, "status": ticket.status, "status_name": status_text(ticket),
         "flagged": bool(ticket.flagged), "description": ticket.description, "location": ticket.location,
+        "building": ticket.building,
         "contact_phone": phone if phone_in_clear else mask_phone(phone) if phone else None,
         "channel": ticket.channel, "created_at": iso(ticket.created_at), "respond_by": iso(ticket.respond_by),
         "onsite_by": iso(ticket.onsite_by), "resolve_by": iso(ticket.resolve_by),

@@ -56,10 +56,27 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
     var = tmp_path_factory.mktemp("var")
     url = f"sqlite:///{var / 'tickets.db'}"
     db.migrate(url)
-    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG",
+    knowledge_dir = var / "knowledge"  # the workbench tests edit it
+    shutil.copytree(ROOT / "knowledge", knowledge_dir)
+    env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG", "KNOWLEDGE_DIR": str(knowledge_dir),
            "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
            "TELEGRAM_API_URL": fake_telegram.url}
     with Servers(model, rasa_port=15005, action_port=15055, auth_token=TOKEN, env=env,
                  agent_port=15056, agent_token=AGENT_TOKEN) as servers:
         servers.db_url = url
+        servers.knowledge_dir = knowledge_dir
         yield servers
+
+
+@pytest.fixture
+def staff(server, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[str, str]]:
+    """One new account per role in the servers' database: role → (username, password)."""
+    import uuid
+    from bot import accounts
+    monkeypatch.setenv("DATABASE_URL", server.db_url)
+    people = {}
+    for role in accounts.ROLES:
+        name, password = f"{role}-{uuid.uuid4().hex[:6]}", f"{role} password"
+        accounts.create_account(name, password, role)
+        people[role] = (name, password)
+    return people

@@ -1,6 +1,7 @@
 """Talking to the real servers over HTTP, for the tests."""
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import urllib.error
 import urllib.request
@@ -57,3 +58,21 @@ def count_tickets(server: Servers) -> int:
         return conn.execute(text("SELECT COUNT(*) FROM tickets")).scalar_one()
 
 
+
+
+class Tab:
+    """An HTTP client that keeps cookies, like a browser tab."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def call(self, path: str, payload: dict | None = None, method: str | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(self.base + path, headers={"Content-Type": "application/json"},
+                                         data=None if payload is None else json.dumps(payload).encode(),
+                                         method=method)
+        try:
+            with self.opener.open(request, timeout=60) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")

@@ -1,7 +1,6 @@
 """Accounts, roles and sessions: the module, the admin command, and the agent API."""
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from bot import accounts
 from conftest import ROOT
+from http_helpers import Tab
 
 
 def test_passwords_are_hashed_and_checked(database):
@@ -72,30 +72,13 @@ def test_the_admin_command_creates_the_first_account(tmp_path):
     assert again.returncode != 0 and "exists already" in again.stderr
 
 
-class Browser:
-    """An HTTP client that keeps cookies, like a browser tab."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def call(self, path: str, payload: dict | None = None) -> tuple[int, dict]:
-        request = urllib.request.Request(self.base + path, headers={"Content-Type": "application/json"},
-                                         data=None if payload is None else json.dumps(payload).encode())
-        try:
-            with self.opener.open(request, timeout=20) as reply:
-                return reply.status, json.loads(reply.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-
 def test_signing_in_to_the_agent_api(server, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", server.db_url)
     name = f"agent-{uuid.uuid4().hex[:6]}"
     accounts.create_account(name, "agent password", "agent")
     accounts.create_account(name + "-t", "trainer password", "trainer")
 
-    tab = Browser(server.agent_url)
+    tab = Tab(server.agent_url)
     assert tab.call("/agent/handoffs")[0] == 401
     assert tab.call("/auth/login", {"username": name, "password": "nope nope"})[0] == 401
     assert tab.call("/auth/login", {"username": name})[0] == 400
@@ -106,7 +89,7 @@ def test_signing_in_to_the_agent_api(server, monkeypatch):
     assert tab.call("/auth/logout", {})[0] == 200
     assert tab.call("/agent/handoffs")[0] == 401
 
-    trainer = Browser(server.agent_url)
+    trainer = Tab(server.agent_url)
     assert trainer.call("/auth/login", {"username": name + "-t", "password": "trainer password"})[0] == 200
     status, refused = trainer.call("/agent/handoffs")
     assert status == 403 and "trainer" in refused["error"]

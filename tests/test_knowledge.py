@@ -45,17 +45,17 @@ def test_malformed_yaml_keeps_the_last_good_version(knowledge_copy, caplog):
     _touch_later(path)
     assert knowledge.faq_entries() == good
     assert "keeping the last good faq.yml" in caplog.text
-    with pytest.raises(knowledge.KnowledgeError, match="cannot be read as YAML"):
+    with pytest.raises(knowledge.KnowledgeError, match="不是有效的 YAML"):
         knowledge.check_all()
 
 
 @pytest.mark.parametrize("bad, message", [
-    ('entries: [{id: a, questions: [问], answer: ""}]', "'answer' must be a non-empty"),
-    ('entries: [{id: a, questions: [问], answer: "{no_such_fact}"}]', "unknown placeholder"),
-    ('entries: [{id: a, questions: [问], answer: "{oops"}]', "broken placeholder"),
-    ('entries: [{id: a, questions: [问], answer: x}, {id: a, questions: [答], answer: y}]', "duplicate id"),
-    ('entries: [{id: a, questions: [问], answer: x}, {id: b, questions: [问], answer: y}]', "also belongs to 'a'"),
-    ('entries: [{id: a, questions: [""], answer: x}]', "empty question"),
+    ('entries: [{id: a, questions: [问], answer: ""}]', "答案为空"),
+    ('entries: [{id: a, questions: [问], answer: "{no_such_fact}"}]', "不存在的小区信息"),
+    ('entries: [{id: a, questions: [问], answer: "{oops"}]', "占位符不完整"),
+    ('entries: [{id: a, questions: [问], answer: x}, {id: a, questions: [答], answer: y}]', "编号重复"),
+    ('entries: [{id: a, questions: [问], answer: x}, {id: b, questions: [问], answer: y}]', "与问答“a”重复"),
+    ('entries: [{id: a, questions: [""], answer: x}]', "问法是空的"),
 ])
 def test_faq_validation_errors_name_the_problem(knowledge_copy, bad, message):
     (knowledge_copy / "faq.yml").write_text(bad, encoding="utf-8")
@@ -66,5 +66,5 @@ def test_faq_validation_errors_name_the_problem(knowledge_copy, bad, message):
 def test_routing_must_name_known_teams(knowledge_copy):
     path = knowledge_copy / "routing.yml"
     path.write_text(path.read_text(encoding="utf-8").replace("team: gardening", "team: nobody"), encoding="utf-8")
-    with pytest.raises(knowledge.KnowledgeError, match="unknown team 'nobody'"):
+    with pytest.raises(knowledge.KnowledgeError, match="没有名为“nobody”的班组"):
         knowledge.check_all()

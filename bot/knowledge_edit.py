@@ -1,0 +1,217 @@
+"""Trainers' edits to `knowledge/`: validated, atomic, versioned saves.
+
+Every save goes through `save_text`: the new text must parse and validate with
+the same parser the assistant uses (knowledge.PARSERS), it replaces the file in
+one rename (readers see the old file or the new one, never half of each), and
+the text before and after is kept in `knowledge_versions` with who and when, so
+any change can be shown as a diff and reverted. The assistant re-reads a file
+when it changes, so a saved FAQ answer is live at once.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from bot import knowledge, settings
+from bot.db import session_scope
+from bot.knowledge import KnowledgeError
+from bot.models import KnowledgeVersion
+from bot.tickets import utcnow
+
+EDITABLE = ("faq.yml", "phrases.yml", "emotion.yml")
+_save_lock = Lock()
+
+
+class ConflictError(KnowledgeError):
+    """The file changed since the editor loaded it."""
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    file: str
+    saved_at: datetime
+    saved_by: str
+    summary: str
+    diff: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "file": self.file, "saved_at": self.saved_at.isoformat() + "Z",
+                "saved_by": self.saved_by, "summary": self.summary, "diff": self.diff}
+
+
+def _path(name: str):
+    if name not in EDITABLE:
+        raise KnowledgeError(f"{name} 不能在工作台编辑")
+    return settings.KNOWLEDGE_DIR / name
+
+
+def read_text(name: str) -> str:
+    return _path(name).read_text(encoding="utf-8")
+
+
+def fingerprint(text: str) -> str:
+    """What an editor sends back to show which version its edit is based on."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def validate(name: str, text: str) -> None:
+    """Raise KnowledgeError saying what is wrong with `text` as file `name`."""
+    _path(name)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise KnowledgeError(f"{name}：格式错误，不是有效的 YAML{where}：{problem}") from None
+    knowledge.PARSERS[name](data)
+
+
+def _diff(before: str, after: str, name: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        f"{name} (before)", f"{name} (after)", n=1))
+
+
+def _write_atomically(name: str, text: str) -> None:
+    path = _path(name)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_text(name: str, text: str, actor: str, summary: str, based_on: str | None = None) -> Version:
+    """Validate and save a whole file; `based_on` (a fingerprint) guards against
+    overwriting someone else's save made in the meantime."""
+    text = text.replace("\r\n", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    validate(name, text)
+    with _save_lock:
+        before = read_text(name)
+        if based_on and based_on != fingerprint(before):
+            raise ConflictError(f"{name} 在您编辑期间已被他人修改，请刷新后重新编辑")
+        if before == text:
+            raise KnowledgeError("内容没有变化")
+        with session_scope() as session:
+            row = KnowledgeVersion(file=name, saved_at=utcnow(), saved_by=actor,
+                                   summary=summary[:255], before=before, after=text)
+            session.add(row)
+            session.flush()
+            _write_atomically(name, text)  # last: a failed database write leaves the file alone
+            return Version(row.id, name, row.saved_at, actor, row.summary, _diff(before, text, name))
+
+
+def versions(name: str | None = None, limit: int = 50) -> list[Version]:
+    query = select(KnowledgeVersion).order_by(KnowledgeVersion.id.desc()).limit(limit)
+    if name:
+        query = query.where(KnowledgeVersion.file == name)
+    with session_scope() as session:
+        return [Version(v.id, v.file, v.saved_at, v.saved_by, v.summary, _diff(v.before, v.after, v.file))
+                for v in session.execute(query).scalars()]
+
+
+def revert(version_id: int, actor: str) -> Version:
+    """Undo one saved version: the file goes back to the text before it (saved
+    as a new version, so the revert can itself be reverted)."""
+    with session_scope() as session:
+        old = session.get(KnowledgeVersion, version_id)
+        if old is None:
+            raise KnowledgeError(f"没有第 {version_id} 版")
+        name, before, after = old.file, old.before, old.after
+    if read_text(name) != after:
+        raise ConflictError(f"{name} 在第 {version_id} 版之后又有修改，请先撤销后面的修改")
+    return save_text(name, before, actor, f"撤销第{version_id}版")
+
+
+# --- FAQ entries, edited one at a time ------------------------------------------------
+
+_FAQ_HEADER_END = "entries:"
+
+
+def faq_entries_raw() -> list[dict[str, Any]]:
+    """Every entry in faq.yml as written, retired ones included."""
+    return list((yaml.safe_load(read_text("faq.yml")) or {}).get("entries") or [])
+
+
+def _faq_text(entries: list[dict[str, Any]]) -> str:
+    """faq.yml with the file's opening comments kept and one entry per block;
+    strings are written JSON-quoted (valid YAML, nothing to escape by hand)."""
+    current = read_text("faq.yml")
+    header = current[:current.index(_FAQ_HEADER_END)] if _FAQ_HEADER_END in current else ""
+    lines = [header + _FAQ_HEADER_END]
+    for entry in entries:
+        lines.append(f"  - id: {json.dumps(entry['id'], ensure_ascii=False)}")
+        lines.append(f"    topic: {json.dumps(entry.get('topic') or '', ensure_ascii=False)}")
+        lines.append(f"    questions: {json.dumps(list(entry.get('questions') or []), ensure_ascii=False)}")
+        lines.append(f"    answer: {json.dumps(entry.get('answer') or '', ensure_ascii=False)}")
+        if entry.get("retired"):
+            lines.append("    retired: true")
+    return "\n".join(lines) + "\n"
+
+
+def _clean_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    questions = entry.get("questions")
+    if isinstance(questions, str):
+        questions = questions.splitlines()
+    if not isinstance(questions, list):
+        raise KnowledgeError("问法必须是一个列表")
+    return {"id": str(entry.get("id") or "").strip(), "topic": str(entry.get("topic") or "").strip(),
+            "questions": [str(q).strip() for q in questions if str(q).strip()],
+            "answer": str(entry.get("answer") or "").strip(), "retired": bool(entry.get("retired"))}
+
+
+def save_faq_entry(entry: dict[str, Any], actor: str, based_on: str | None = None) -> Version:
+    """Add an entry, or replace the one with the same id."""
+    entry = _clean_entry(entry)
+    if not entry["id"]:
+        raise KnowledgeError("请填写问答编号（英文字母、数字和下划线）")
+    if not entry["id"].replace("_", "").isalnum() or not entry["id"].isascii():
+        raise KnowledgeError(f"编号“{entry['id']}”只能包含英文字母、数字和下划线")
+    entries = faq_entries_raw()
+    ids = [e.get("id") for e in entries]
+    if entry["id"] in ids:
+        entries[ids.index(entry["id"])] = entry
+        summary = f"修改问答 {entry['id']}"
+    else:
+        entries.append(entry)
+        summary = f"新增问答 {entry['id']}"
+    return save_text("faq.yml", _faq_text(entries), actor, summary, based_on)
+
+
+def set_faq_retired(entry_id: str, retired: bool, actor: str) -> Version:
+    entries = faq_entries_raw()
+    for entry in entries:
+        if entry.get("id") == entry_id:
+            entry["retired"] = retired
+            return save_text("faq.yml", _faq_text(entries), actor,
+                             f"{'停用' if retired else '恢复'}问答 {entry_id}")
+    raise KnowledgeError(f"没有编号为“{entry_id}”的问答")
+
+
+def add_faq_question(entry_id: str, question: str, actor: str) -> Version:
+    """Add one question variant to an existing entry (from the review queue)."""
+    for entry in faq_entries_raw():
+        if entry.get("id") == entry_id:
+            entry = _clean_entry(entry)
+            entry["questions"].append(question)
+            return save_faq_entry(entry, actor)
+    raise KnowledgeError(f"没有编号为“{entry_id}”的问答")

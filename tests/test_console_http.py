@@ -1,0 +1,245 @@
+"""The console's HTTP side against the real servers: who may call what, the
+trainer workbench (validated, versioned, live FAQ edits; try it; the review
+queue) and the ticket filters."""
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from http_helpers import AGENT_TOKEN, Resident, Tab, post
+
+MISSING = "BX-20990101-0001"
+AGENT_ENDPOINTS = [
+    ("GET", "/agent/handoffs", None), ("GET", "/agent/conversations/nobody", None),
+    ("POST", "/agent/conversations/nobody/reply", {"text": "您好"}),
+    ("POST", "/agent/conversations/nobody/resolve", {}), ("GET", "/agent/tickets", None),
+    ("GET", f"/agent/tickets/{MISSING}", None), ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed"}),
+    ("POST", "/agent/suggest", {"message": "你好"}), ("POST", "/agent/check", {"draft": "你好"}),
+]
+TRAINER_ENDPOINTS = [
+    ("GET", "/trainer/faq", None), ("PUT", "/trainer/faq/zz_probe", {"questions": ["探针"], "answer": ""}),
+    ("POST", "/trainer/faq/zz_none/retire", {}), ("GET", "/trainer/files/phrases.yml", None),
+    ("PUT", "/trainer/files/emotion.yml", {"text": "threshold: ["}), ("GET", "/trainer/versions", None),
+    ("POST", "/trainer/versions/999999/revert", {}), ("POST", "/trainer/try", {"text": "你好"}),
+    ("GET", "/trainer/review", None), ("POST", "/trainer/review/999999/accept", {"faq_id": "x"}),
+    ("POST", "/trainer/review/999999/discard", {}), ("GET", "/trainer/retrain", None),
+]
+ALLOWED = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer"}}
+
+
+def signed_in(server, staff, role: str) -> Tab:
+    tab = Tab(server.agent_url)
+    username, password = staff[role]
+    assert tab.call("/auth/login", {"username": username, "password": password})[0] == 200
+    return tab
+
+
+@pytest.mark.parametrize("area, endpoints", [("agent", AGENT_ENDPOINTS), ("trainer", TRAINER_ENDPOINTS)])
+def test_every_endpoint_admits_only_its_roles(server, staff, area, endpoints):
+    anonymous = Tab(server.agent_url)
+    tabs = {role: signed_in(server, staff, role) for role in ALLOWED}
+    for method, path, payload in endpoints + [("POST", f"/{area}/retrain", {})] * (area == "trainer"):
+        assert anonymous.call(path, payload, method)[0] == 401, path
+        for role, tab in tabs.items():
+            status, body = tab.call(path, payload, method)
+            if area in ALLOWED[role]:
+                if path != "/trainer/retrain" or method == "GET":  # starting a training: its own test
+                    assert status not in (401, 403), (role, method, path, body)
+            else:
+                assert status == 403 and role in body["error"], (role, method, path)
+
+
+def test_the_console_pages_are_served_with_a_strict_script_policy(server):
+    with urllib.request.urlopen(f"{server.agent_url}/console/", timeout=10) as page:
+        html = page.read().decode()
+        policy = page.headers["Content-Security-Policy"]
+    assert "物业客服工作台" in html and "script-src 'self'" in policy and "unsafe-inline" not in policy
+    with urllib.request.urlopen(f"{server.agent_url}/console/console.js", timeout=10) as script:
+        source = script.read().decode()
+    # Every resident's text goes onto the page as text nodes, never parsed as HTML.
+    assert not re.search(r"\.(inner|outer)HTML\s*=|insertAdjacentHTML|document\.write", source)
+    assert Tab(server.agent_url).call("/console/secrets.txt")[0] == 404
+
+
+def faq_file(server) -> dict:
+    return yaml.safe_load((server.knowledge_dir / "faq.yml").read_text(encoding="utf-8"))
+
+
+def entry(server, entry_id: str) -> dict:
+    return next(e for e in faq_file(server)["entries"] if e["id"] == entry_id)
+
+
+def wait_for_reply(resident: Resident, message: str, expected: str, seconds: float = 10) -> str:
+    deadline = time.monotonic() + seconds
+    while True:
+        reply = resident.says(message)
+        if expected in reply or time.monotonic() > deadline:
+            return reply
+        time.sleep(0.5)
+
+
+def test_an_edited_answer_is_live_at_once_versioned_and_revertible(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    resident = Resident(server)
+    before = entry(server, "parking_monthly")
+    assert before["answer"] not in ("", None)
+    status, listing = trainer.call("/trainer/faq")
+    edited = {**before, "answer": "月租车位请到地下车库入口的停车服务台办理（测试修改）。",
+              "based_on": listing["fingerprint"]}
+    status, saved = trainer.call("/trainer/faq/parking_monthly", edited, "PUT")
+    assert status == 200 and "测试修改" in saved["version"]["diff"]
+    assert saved["version"]["saved_by"] == staff["trainer"][0]
+    assert entry(server, "parking_monthly")["answer"] == edited["answer"]  # on disk
+    question = before["questions"][0]
+    assert "测试修改" in wait_for_reply(resident, question, "测试修改")  # no restart
+
+    # A second editor still holding the old fingerprint is refused, not silently overwritten.
+    assert trainer.call("/trainer/faq/parking_monthly", edited, "PUT")[0] == 409
+
+    status, reverted = trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})
+    assert status == 200 and entry(server, "parking_monthly")["answer"] == before["answer"]
+    assert "测试修改" not in wait_for_reply(Resident(server), question, before["answer"][:8])
+    versions = trainer.call("/trainer/versions?file=faq.yml")[1]["versions"]
+    assert versions[0]["summary"].startswith("撤销") and versions[1]["id"] == saved["version"]["id"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"answer": "   "}, "答案为空"),
+    ({"questions": ["物业费在哪里交！"]}, "与问答“fee_payment_ways”重复"),  # the same question, punctuated
+    ({"answer": "请联系{community_name"}, "占位符不完整"),
+    ({"answer": "请联系{no_such_fact}"}, "不存在的小区信息"),
+    ({"answer": "坏\x07字符"}, "控制字符"),
+    ({"questions": []}, "“questions”必须是非空的列表"),
+])
+def test_invalid_faq_saves_are_refused_and_change_nothing(server, staff, change, message):
+    trainer = signed_in(server, staff, "trainer")
+    on_disk = (server.knowledge_dir / "faq.yml").read_bytes()
+    status, body = trainer.call("/trainer/faq/zz_invalid", {"topic": "测试", "questions": ["测试问题一"],
+                                                             "answer": "测试答案", **change}, "PUT")
+    assert status == 422 and message in body["error"]
+    assert (server.knowledge_dir / "faq.yml").read_bytes() == on_disk
+
+
+def test_phrase_library_and_emotion_lexicon_edits(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    status, phrases = trainer.call("/trainer/files/phrases.yml")
+    assert status == 200 and "forbidden:" in phrases["text"]
+    status, body = trainer.call("/trainer/files/phrases.yml", {"text": "scenarios: [\n", "based_on": phrases["fingerprint"]},
+                                "PUT")
+    assert status == 422 and "不是有效的 YAML（第" in body["error"]
+    status, body = trainer.call("/trainer/files/phrases.yml", {"text": "scenarios: []\nforbidden: []\n"}, "PUT")
+    assert status == 422 and "scenarios" in body["error"]
+
+    text = phrases["text"] + '  - {phrase: "这是规定", alternative: "按照小区的管理规定，我来给您解释一下原因"}\n'
+    status, saved = trainer.call("/trainer/files/phrases.yml",
+                                 {"text": text, "based_on": phrases["fingerprint"], "summary": "新增禁忌用语"}, "PUT")
+    assert status == 200 and saved["version"]["summary"] == "新增禁忌用语"
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    status, check = post(f"{server.agent_url}/agent/check", {"draft": "这是规定，没办法"}, headers=agent)
+    assert "这是规定" in [f["phrase"] for f in check["findings"]]  # the agent API uses it at once
+    assert trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})[0] == 200
+
+    status, lexicon = trainer.call("/trainer/files/emotion.yml")
+    broken = lexicon["text"].replace("threshold:", "threshold_typo:", 1)
+    status, body = trainer.call("/trainer/files/emotion.yml", {"text": broken}, "PUT")
+    assert status == 422 and "threshold" in body["error"]
+    assert trainer.call("/trainer/files/routing.yml")[0] == 404  # not a trainer's file
+
+
+def test_retiring_an_entry_stops_its_answer(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    target = entry(server, "heating")
+    question, answer = target["questions"][0], target["answer"][:10]
+    assert answer in wait_for_reply(Resident(server), question, answer)
+    status, _ = trainer.call(f"/trainer/faq/{target['id']}/retire", {"retired": True})
+    assert status == 200 and entry(server, target["id"])["retired"] is True
+    try:
+        deadline = time.monotonic() + 10
+        while answer in Resident(server).says(question) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert answer not in Resident(server).says(question)
+    finally:
+        assert trainer.call(f"/trainer/faq/{target['id']}/retire", {"retired": False})[0] == 200
+    assert "retired" not in entry(server, target["id"])
+
+
+def test_try_it_shows_what_the_bot_would_make_of_a_message(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    status, result = trainer.call("/trainer/try", {"text": "物业费在哪里交"})
+    assert status == 200 and result["intent"] == "faq" and result["confidence"] > 0.5
+    assert result["faq"]["id"] == "fee_payment_ways" and result["faq"]["answers"] is True
+    status, result = trainer.call("/trainer/try", {"text": "厨房里一股煤气味 快来人啊！！"})
+    assert result["urgency"]["level"] == 1 and result["emotion"]["level"] == "high"
+    assert trainer.call("/trainer/try", {"text": "  "})[0] == 400
+
+
+def test_an_agents_answer_goes_to_review_and_into_the_faq(server, staff):
+    agent_tab, trainer = signed_in(server, staff, "agent"), signed_in(server, staff, "trainer")
+    resident = Resident(server)
+    resident.says("转人工")
+    resident.says("快递柜坏了取不出件怎么办")
+    conversation = f"/agent/conversations/{resident.sender}"
+    assert agent_tab.call(conversation)[0] == 200
+    status, sent = agent_tab.call(conversation + "/reply", {"text": "快递柜由快递公司维护，请拨打柜子上的客服电话，物业也会帮您联系。"})
+    assert status == 200 and sent["review_item"]
+    items = trainer.call("/trainer/review")[1]["items"]
+    item = next(i for i in items if i["id"] == sent["review_item"])
+    assert "快递柜坏了" in item["question"] and item["agent"] == staff["agent"][0]
+
+    assert trainer.call(f"/trainer/review/{item['id']}/accept", {})[0] == 400
+    status, saved = trainer.call(f"/trainer/review/{item['id']}/accept",
+                                 {"faq_id": "parcel_locker_broken", "topic": "快递", "answer": item["answer"]})
+    assert status == 200
+    accepted = entry(server, "parcel_locker_broken")
+    assert accepted["questions"] == [item["question"]] and accepted["answer"] == item["answer"]
+    assert item["id"] not in [i["id"] for i in trainer.call("/trainer/review")[1]["items"]]
+    assert trainer.call(f"/trainer/review/{item['id']}/discard", {})[0] == 422  # decided already
+    assert agent_tab.call(conversation + "/resolve", {})[0] == 200
+    # Tidy up: the new question variant would change the model hash for later tests.
+    assert trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})[0] == 200
+
+
+def test_a_review_item_can_extend_an_existing_entry_or_be_discarded(server, staff):
+    agent_tab, trainer = signed_in(server, staff, "agent"), signed_in(server, staff, "trainer")
+    resident = Resident(server)
+    resident.says("转人工")
+    resident.says("交物业费能用数字人民币吗")
+    conversation = f"/agent/conversations/{resident.sender}"
+    first = agent_tab.call(conversation + "/reply", {"text": "可以的，线上缴费页面支持。"})[1]["review_item"]
+    second = agent_tab.call(conversation + "/reply", {"text": "到服务中心也可以。"})[1]["review_item"]
+    assert first == second  # two replies to one question: one item
+    item = next(i for i in trainer.call("/trainer/review")[1]["items"] if i["id"] == first)
+    assert item["answer"] == "可以的，线上缴费页面支持。\n到服务中心也可以。"
+    status, saved = trainer.call(f"/trainer/review/{first}/accept", {"faq_id": "fee_payment_ways"})
+    assert status == 200 and item["question"] in entry(server, "fee_payment_ways")["questions"]
+    assert trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})[0] == 200
+
+    resident.says("那你们几点下班")
+    third = agent_tab.call(conversation + "/reply", {"text": "服务中心晚上六点下班。"})[1]["review_item"]
+    assert third != first
+    assert trainer.call(f"/trainer/review/{third}/discard", {})[1] == {"discarded": True}
+    assert third not in [i["id"] for i in trainer.call("/trainer/review")[1]["items"]]
+    agent_tab.call(conversation + "/resolve", {})
+
+
+def test_ticket_filters_building_and_overdue(server, staff):
+    agent_tab = signed_in(server, staff, "agent")
+    resident = Resident(server)
+    resident.says("17栋1单元302厨房水管漏水 电话13912345678")
+    resident.says("明天上午")
+    resident.says("对的")
+    status, listing = agent_tab.call("/agent/tickets?building=17")
+    assert status == 200 and listing["tickets"] and all(t["building"] == "17" for t in listing["tickets"])
+    assert agent_tab.call("/agent/tickets?building=99999")[1]["tickets"] == []
+    number = listing["tickets"][0]["number"]
+    assert number not in [t["number"] for t in agent_tab.call("/agent/tickets?overdue=true")[1]["tickets"]]
+    assert number in [t["number"] for t in agent_tab.call("/agent/tickets?overdue=false")[1]["tickets"]]
+    with create_engine(server.db_url).begin() as conn:
+        conn.execute(text("UPDATE tickets SET resolve_by = '2020-01-01 00:00:00' WHERE number = :n"), {"n": number})
+    late = agent_tab.call("/agent/tickets?overdue=true&building=17")[1]["tickets"]
+    assert number in [t["number"] for t in late] and all(t["overdue"] for t in late)
