@@ -30,6 +30,8 @@ ROLES = ("agent", "trainer", "admin")
 PERMISSIONS = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer", "admin"}}
 SESSION_HOURS = 8
 MIN_PASSWORD = 8
+MAX_FAILED_SIGN_INS = 5  # per username, then a pause of LOCKOUT_MINUTES
+LOCKOUT_MINUTES = 15
 
 _hasher = PasswordHasher()
 
@@ -62,6 +64,11 @@ def create_account(username: str, password: str, role: str) -> Person:
     except IntegrityError:
         raise AccountError(f"account '{username}' exists already") from None
     return Person(username, role)
+
+
+def any_account() -> bool:
+    with session_scope() as session:
+        return session.execute(select(Account.id).limit(1)).first() is not None
 
 
 def _token_hash(token: str) -> str:
@@ -106,6 +113,27 @@ def sign_out(token: str | None) -> None:
     if token:
         with session_scope() as session:
             session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
+class SignInThrottle:
+    """Slows password guessing: after MAX_FAILED_SIGN_INS failures in a row a
+    username is refused for LOCKOUT_MINUTES. Kept in the process's memory (the
+    console service is one process)."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, list[datetime]] = {}
+
+    def locked(self, username: str, now: datetime | None = None) -> bool:
+        cutoff = (now or utcnow()) - timedelta(minutes=LOCKOUT_MINUTES)
+        recent = [t for t in self._failures.get(username.strip(), []) if t > cutoff]
+        self._failures[username.strip()] = recent
+        return len(recent) >= MAX_FAILED_SIGN_INS
+
+    def failed(self, username: str, now: datetime | None = None) -> None:
+        self._failures.setdefault(username.strip(), []).append(now or utcnow())
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username.strip(), None)
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ from bot import accounts, emotion, handoffs, phrases, review, tickets, workbench
 from bot.accounts import Person
 from bot.http_json import body, error
 from bot.extraction import mask_phones
-from bot.models import STATUS_NAMES
+from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
 from bot.privacy import install_log_masking
 
 logger = logging.getLogger(__name__)
@@ -107,8 +107,20 @@ def transcript(tracker: dict) -> list[dict]:
     return lines
 
 
+def open_ticket(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
+    """The ticket an agent should see beside a conversation: the handoff's own,
+    else the resident's most recent open one on that channel."""
+    if waiting is not None and waiting.ticket_number:
+        return tickets.find(waiting.ticket_number)
+    if waiting is None:
+        return None
+    recent = tickets.tickets_of(f"{waiting.channel}:{conversation_id}", limit=1)
+    return recent[0] if recent and recent[0].status in OPEN_STATUSES else None
+
+
 def create_app(rasa: RasaClient, token: str) -> Sanic:
     app = Sanic("wuye_agent_api")
+    throttle = accounts.SignInThrottle()
 
     def who(request: Request) -> Person | None:
         given = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
@@ -147,9 +159,14 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         data = body(request)
         if not data.get("username") or not data.get("password"):
             return error(400, "请输入用户名和密码")
-        signed_in = accounts.sign_in(str(data["username"]), str(data["password"]))
+        username = str(data["username"])
+        if throttle.locked(username):
+            return error(429, f"连续登录失败次数过多，请 {accounts.LOCKOUT_MINUTES} 分钟后再试")
+        signed_in = accounts.sign_in(username, str(data["password"]))
         if signed_in is None:
+            throttle.failed(username)
             return error(401, "用户名或密码不正确")
+        throttle.succeeded(username)
         session_token, person = signed_in
         reply = json({"username": person.username, "role": person.role})
         reply.cookies[COOKIE] = session_token
@@ -186,7 +203,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         waiting = handoffs.waiting_for(conversation_id)
         if not lines and waiting is None:
             return error(404, f"没有会话“{conversation_id}”")
-        ticket = tickets.find(waiting.ticket_number) if waiting and waiting.ticket_number else None
+        ticket = open_ticket(conversation_id, waiting)
         return json({"conversation_id": conversation_id, "transcript": lines,
                      "handoff": handoffs.as_dict(waiting) if waiting else None,
                      "ticket": tickets.as_dict(ticket) if ticket else None})

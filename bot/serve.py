@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-from bot import db, settings, training
+from bot import accounts, db, settings, training
 
 LOG_DIR = settings.VAR_DIR / "log"
 
@@ -129,11 +129,14 @@ def main() -> None:
     with Servers(training.model_path(), args.rasa_port, args.action_port, token,
                  agent_port=args.agent_port, agent_token=agent_token) as servers:
         generated = "" if os.environ.get("AGENT_API_TOKEN") else "  (generated; set AGENT_API_TOKEN to choose)"
+        first_account = "" if accounts.any_account() else (
+            "\n               no accounts yet: python -m bot.accounts create --username NAME --role admin")
         print(f"\n  物业客服助手 is running.\n"
               f"  Web chat:    {servers.url}/webhooks/webchat/\n"
               f"  REST chat:   POST {servers.url}/webhooks/rest/webhook  "
               f'{{"sender": "you", "message": "物业费怎么交"}}\n'
               f"  Rasa API:    {servers.url}/  (?token= required)\n"
+              f"  Console:     {servers.agent_url}/console/  (agents and trainers sign in){first_account}\n"
               f"  Agent API:   {servers.agent_url}/agent/handoffs  "
               f"Authorization: Bearer {agent_token}{generated}\n"
               f"  Logs:        {LOG_DIR}\n")

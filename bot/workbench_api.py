@@ -149,7 +149,7 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
     @bp.post("/retrain")
     async def retrain_start(request: Request) -> HTTPResponse:
         if not retrainer.start(actor(request, body(request))):
-            return error(409, "已有训练在进行中", status=retrainer.status.as_dict())
+            return error(409, "已有训练在进行中", training=retrainer.status.as_dict())
         return json(retrainer.status.as_dict(), status=202)
 
     @bp.get("/retrain")

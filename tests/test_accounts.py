@@ -19,7 +19,9 @@ from http_helpers import Tab
 
 
 def test_passwords_are_hashed_and_checked(database):
+    assert not accounts.any_account()  # the run command then says how to make the first one
     accounts.create_account("wang", "correct horse", "agent")
+    assert accounts.any_account()
     with create_engine(database).connect() as conn:
         stored = conn.execute(text("SELECT password_hash FROM accounts")).scalar_one()
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
@@ -53,6 +55,20 @@ def test_sessions_expire_and_end_on_sign_out(database):
     token, _ = accounts.sign_in("sun", "long enough")
     accounts.sign_out(token)
     assert accounts.person_for(token) is None
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while():
+    throttle, start = accounts.SignInThrottle(), datetime(2026, 1, 1, 8, 0)
+    for minute in range(accounts.MAX_FAILED_SIGN_INS):
+        assert not throttle.locked("wang", start + timedelta(minutes=minute))
+        throttle.failed("wang", start + timedelta(minutes=minute))
+    assert throttle.locked("wang", start + timedelta(minutes=5)) and not throttle.locked("li", start)
+    assert not throttle.locked("wang", start + timedelta(minutes=4 + accounts.LOCKOUT_MINUTES, seconds=1))
+    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+        throttle.failed("zhao", start)
+    throttle.succeeded("zhao")  # a right password clears the count
+    throttle.failed("zhao", start)
+    assert not throttle.locked("zhao", start)
 
 
 def test_roles():

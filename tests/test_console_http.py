@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from http_helpers import AGENT_TOKEN, Resident, Tab, post
+from http_helpers import AGENT_TOKEN, TOKEN, Resident, Tab, post
 
 MISSING = "BX-20990101-0001"
 AGENT_ENDPOINTS = [
@@ -52,6 +52,15 @@ def test_every_endpoint_admits_only_its_roles(server, staff, area, endpoints):
                     assert status not in (401, 403), (role, method, path, body)
             else:
                 assert status == 403 and role in body["error"], (role, method, path)
+
+
+def test_guessing_passwords_locks_the_name(server, staff):
+    username, password = staff["agent"]
+    tab = Tab(server.agent_url)
+    for _ in range(5):
+        assert tab.call("/auth/login", {"username": username, "password": "guess guess"})[0] == 401
+    status, body = tab.call("/auth/login", {"username": username, "password": password})
+    assert status == 429 and "分钟后再试" in body["error"]
 
 
 def test_the_console_pages_are_served_with_a_strict_script_policy(server):
@@ -243,3 +252,46 @@ def test_ticket_filters_building_and_overdue(server, staff):
         conn.execute(text("UPDATE tickets SET resolve_by = '2020-01-01 00:00:00' WHERE number = :n"), {"n": number})
     late = agent_tab.call("/agent/tickets?overdue=true&building=17")[1]["tickets"]
     assert number in [t["number"] for t in late] and all(t["overdue"] for t in late)
+
+    resident.says("转人工")  # the agent sees the resident's open ticket beside the conversation
+    status, convo = agent_tab.call(f"/agent/conversations/{resident.sender}")
+    assert status == 200 and convo["ticket"]["number"] == number and convo["ticket"]["overdue"] is True
+    assert convo["ticket"]["contact_phone"] == "139＊＊＊＊5678"
+    agent_tab.call(f"/agent/conversations/{resident.sender}/resolve", {})
+
+
+def test_retraining_swaps_in_a_new_model_without_dropping_conversations(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    status_url = f"{server.url}/status?token={TOKEN}"
+    old_model = post(status_url, None, method="GET")[1]["model_file"]
+    resident = Resident(server)
+    assert "电话" in resident.says("5栋302卫生间漏水了")  # mid-form: the repair form asks for a phone
+
+    parking = entry(server, "parking_visitor")
+    status, saved = trainer.call("/trainer/faq/parking_visitor",
+                                 {**parking, "questions": parking["questions"] + ["访客的车最多能停几个小时"]}, "PUT")
+    assert status == 200
+    try:
+        status, started = trainer.call("/trainer/retrain", {})
+        assert status == 202 and started["state"] == "training"
+        assert trainer.call("/trainer/retrain", {})[0] == 409  # one at a time
+        deadline = time.monotonic() + 900
+        while (progress := trainer.call("/trainer/retrain")[1])["state"] in ("training", "swapping"):
+            assert time.monotonic() < deadline, progress
+            assert Resident(server).says("物业费怎么交")  # residents are answered while it trains
+            time.sleep(5)
+        assert progress["state"] == "done" and progress["progress"] == 100, progress
+        new_model = post(status_url, None, method="GET")[1]["model_file"]
+        assert new_model != old_model and progress["model"] in new_model
+
+        # The resident's form carried on across the swap, and the ticket is made.
+        assert "什么时候上门" in resident.says("13812345678")
+        assert "请核对" in resident.says("随时")
+        assert re.search(r"BX-\d{8}-\d{4}", resident.says("对的"))
+    finally:
+        trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})
+        # Later tests expect the model they were written against.
+        swap = f"{server.url}/webhooks/model_swap/?token={TOKEN}"
+        assert post(swap, {"model_file": str(server.model)})[0] == 200
+    assert post(f"{server.url}/webhooks/model_swap/?token=wrong", {"model_file": str(server.model)})[0] == 401
+    assert post(swap, {"model_file": "/etc/passwd"})[0] == 400

@@ -43,8 +43,7 @@ function h(tag, props, ...children) {
 }
 
 function show(...nodes) {
-  const main = document.getElementById("main");
-  main.replaceChildren(...nodes);
+  document.getElementById("main").replaceChildren(...nodes.flat());
 }
 
 function toast(message, bad) {
