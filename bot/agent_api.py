@@ -15,6 +15,7 @@ POST  /auth/logout
 GET   /auth/me
 GET   /agent/handoffs                       waiting handoffs, most urgent then oldest first
 GET   /agent/conversations/<id>             transcript (phones masked) and the handoff
+POST  /agent/conversations/<id>/take        {"agent"}; the queue shows who has it
 POST  /agent/conversations/<id>/reply       {"text", "agent"}; refused if it holds 禁忌用语
 POST  /agent/conversations/<id>/resolve     {"agent"}; the bot takes over again
 GET   /agent/tickets?status=&kind=&flagged= tickets, phones masked
@@ -187,7 +188,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         person = accounts.person_for(request.cookies.get(COOKIE))
         if person is None:
             return error(401, "尚未登录")
-        return json({"username": person.username, "role": person.role})
+        return json({"username": person.username, "role": person.role, "timezone": tickets.timezone_name()})
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -223,12 +224,20 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         if handoffs.waiting_for(conversation_id) is None:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
         agent = actor(request, data)
+        handoffs.take(conversation_id, agent)  # replying takes the conversation
         await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
         # The learning loop: the agent answered in the bot's place; a trainer reviews it.
         asked = [line["text"] for line in transcript(await rasa.tracker(conversation_id))
                  if line["role"] == "resident"]
         item = review.record(conversation_id, asked[-1], text, agent) if asked else None
         return json({"sent": True, "review_item": item.id if item else None})
+
+    @app.post("/agent/conversations/<conversation_id>/take")
+    async def take(request: Request, conversation_id: str) -> HTTPResponse:
+        handoff = handoffs.take(conversation_id, actor(request, body(request)))
+        if handoff is None:
+            return error(404, f"会话“{conversation_id}”没有等待中的转人工")
+        return json({"handoff": handoffs.as_dict(handoff)})
 
     @app.post("/agent/conversations/<conversation_id>/resolve")
     async def resolve(request: Request, conversation_id: str) -> HTTPResponse:

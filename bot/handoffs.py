@@ -76,6 +76,18 @@ def waiting_for(conversation_id: str) -> Handoff | None:
         ).scalar_one_or_none()
 
 
+def take(conversation_id: str, agent: str) -> Handoff | None:
+    """An agent takes the waiting handoff (the queue then shows who has it);
+    None when there is none. Taking it again hands it to the new agent."""
+    with session_scope() as session:
+        handoff = session.execute(select(Handoff).where(
+            Handoff.conversation_id == conversation_id, Handoff.status == "waiting")
+        ).scalar_one_or_none()
+        if handoff and handoff.taken_by != agent:
+            handoff.taken_by, handoff.taken_at = agent, utcnow()
+        return handoff
+
+
 def resolve(conversation_id: str, agent: str) -> Handoff | None:
     """Close the conversation's waiting handoff; None when there is none."""
     with session_scope() as session:
@@ -92,7 +104,7 @@ def as_dict(handoff: Handoff) -> dict:
         "id": handoff.id, "conversation_id": handoff.conversation_id, "channel": handoff.channel,
         "reason": handoff.reason, "urgency": handoff.urgency, "emotion_score": handoff.emotion_score,
         "emotion_cues": json.loads(handoff.emotion_cues or "[]"), "summary": handoff.summary,
-        "ticket_number": handoff.ticket_number, "status": handoff.status,
+        "ticket_number": handoff.ticket_number, "status": handoff.status, "taken_by": handoff.taken_by,
         "created_at": handoff.created_at.isoformat() + "Z",
         "waiting_seconds": int((utcnow() - handoff.created_at).total_seconds()),
     }

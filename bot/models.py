@@ -110,6 +110,8 @@ class Handoff(Base):
     created_at = Column(DateTime, nullable=False)
     resolved_at = Column(DateTime)
     resolved_by = Column(String(64))
+    taken_by = Column(String(64))  # the agent who took the conversation
+    taken_at = Column(DateTime)
 
 
 class Attachment(Base):

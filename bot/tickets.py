@@ -53,8 +53,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def timezone_name() -> str:
+    """The community's time zone (community.yml), in which people read times."""
+    return str(knowledge.community_facts().get("timezone", "Asia/Shanghai"))
+
+
 def _zone() -> ZoneInfo:
-    return ZoneInfo(str(knowledge.community_facts().get("timezone", "Asia/Shanghai")))
+    return ZoneInfo(timezone_name())
 
 
 def local_time_text(at: datetime, now: datetime | None = None) -> str:

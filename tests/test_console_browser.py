@@ -6,6 +6,8 @@ as text. Screenshots of the main pages go to build/test-output/console-*.png."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -14,7 +16,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_helpers import OUTPUT, start_chromium
-from http_helpers import Resident
+from http_helpers import Resident, tickets_in
 
 LAPTOP, TABLET = "1366,900", "820,1180"
 
@@ -70,6 +72,9 @@ def test_an_agent_takes_a_conversation_and_hands_it_back(server, staff, browser)
     cues = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".line.resident mark.cue")]
     assert "垃圾物业" in cues and "说了多少遍" in cues
 
+    css(browser, "#take").click()
+    wait(browser, lambda d: f"{staff['agent'][0]} 处理中" in d.find_element(By.CSS_SELECTOR, ".side").text)
+
     suggestions = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button.suggestion"))
     assert len(suggestions) == 3
     chosen = suggestions[0].text
@@ -113,6 +118,11 @@ def test_an_agent_filters_tickets_and_opens_one(server, staff, browser):
     browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
     link = css(browser, "table tbody tr td a")
     shot(browser, "tickets")
+    # Deadlines read in the community's time zone (Asia/Shanghai), whatever the browser's is.
+    resolve_by = datetime.fromisoformat(tickets_in(server, resident.sender)[0]["resolve_by"])
+    local = resolve_by.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Shanghai"))
+    row = browser.find_element(By.CSS_SELECTOR, "table tbody tr").text
+    assert f"{local.year}/{local.month}/{local.day} {local:%H:%M:%S}" in row
     link.click()
     css(browser, "dl")
     page = browser.find_element(By.ID, "main").text

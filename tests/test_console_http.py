@@ -17,7 +17,7 @@ MISSING = "BX-20990101-0001"
 AGENT_ENDPOINTS = [
     ("GET", "/agent/handoffs", None), ("GET", "/agent/conversations/nobody", None),
     ("POST", "/agent/conversations/nobody/reply", {"text": "您好"}),
-    ("POST", "/agent/conversations/nobody/resolve", {}), ("GET", "/agent/tickets", None),
+    ("POST", "/agent/conversations/nobody/take", {}), ("POST", "/agent/conversations/nobody/resolve", {}), ("GET", "/agent/tickets", None),
     ("GET", f"/agent/tickets/{MISSING}", None), ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed"}),
     ("POST", "/agent/suggest", {"message": "你好"}), ("POST", "/agent/check", {"draft": "你好"}),
 ]
@@ -194,6 +194,10 @@ def test_an_agents_answer_goes_to_review_and_into_the_faq(server, staff):
     resident.says("快递柜坏了取不出件怎么办")
     conversation = f"/agent/conversations/{resident.sender}"
     assert agent_tab.call(conversation)[0] == 200
+    status, taken = agent_tab.call(conversation + "/take", {})
+    assert status == 200 and taken["handoff"]["taken_by"] == staff["agent"][0]
+    queue = agent_tab.call("/agent/handoffs")[1]["handoffs"]
+    assert next(h for h in queue if h["conversation_id"] == resident.sender)["taken_by"] == staff["agent"][0]
     status, sent = agent_tab.call(conversation + "/reply", {"text": "快递柜由快递公司维护，请拨打柜子上的客服电话，物业也会帮您联系。"})
     assert status == 200 and sent["review_item"]
     items = trainer.call("/trainer/review")[1]["items"]
@@ -222,6 +226,7 @@ def test_a_review_item_can_extend_an_existing_entry_or_be_discarded(server, staf
     first = agent_tab.call(conversation + "/reply", {"text": "可以的，线上缴费页面支持。"})[1]["review_item"]
     second = agent_tab.call(conversation + "/reply", {"text": "到服务中心也可以。"})[1]["review_item"]
     assert first == second  # two replies to one question: one item
+    assert agent_tab.call(conversation)[1]["handoff"]["taken_by"] == staff["agent"][0]  # replying takes it
     item = next(i for i in trainer.call("/trainer/review")[1]["items"] if i["id"] == first)
     assert item["answer"] == "可以的，线上缴费页面支持。\n到服务中心也可以。"
     status, saved = trainer.call(f"/trainer/review/{first}/accept", {"faq_id": "fee_payment_ways"})

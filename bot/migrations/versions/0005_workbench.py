@@ -1,4 +1,4 @@
-"""knowledge versions and the review queue
+"""knowledge versions, the review queue, who took a handoff
 
 Revision ID: 0005
 Revises: 0004
@@ -38,9 +38,15 @@ def upgrade() -> None:
     sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('handoffs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('taken_by', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('taken_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('handoffs', schema=None) as batch_op:
+        batch_op.drop_column('taken_at')
+        batch_op.drop_column('taken_by')
     op.drop_table('review_items')
     op.drop_index('ix_knowledge_versions_file', table_name='knowledge_versions')
     op.drop_table('knowledge_versions')

@@ -89,8 +89,9 @@ function duration(seconds) {
   return `${Math.floor(minutes / 60)}小时${minutes % 60}分`;
 }
 
+// Times are shown in the community's time zone (sent by /auth/me), wherever the browser is.
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "—";
+  return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false, timeZone: (me && me.timezone) || undefined }) : "—";
 }
 
 function urgencyBadge(level) {
@@ -159,7 +160,8 @@ function loginView() {
   const form = h("form", { class: "card login", onsubmit: async (event) => {
     event.preventDefault();
     try {
-      me = await api("POST", "/auth/login", { username: form.username.value, password: form.password.value });
+      await api("POST", "/auth/login", { username: form.username.value, password: form.password.value });
+      me = await api("GET", "/auth/me");
       location.hash = mayUse("agent") ? "#/queue" : "#/faq";
     } catch (error) {
       message.replaceChildren(errorBox(error.status === 401 ? new Error("用户名或密码不正确") : error));
@@ -193,6 +195,7 @@ function queueView() {
 function queueCard(item) {
   return h("a", { class: `card handoff u${item.urgency || 3}`, href: `#/conversation/${encodeURIComponent(item.conversation_id)}` },
     h("div", { class: "row" }, urgencyBadge(item.urgency), h("span", { class: "badge" }, REASONS[item.reason] || item.reason),
+      item.taken_by ? h("span", { class: "badge taken" }, `${item.taken_by} 处理中`) : null,
       h("span", { class: "wait" }, `已等待 ${duration(item.waiting_seconds)}`)),
     h("p", { class: "summary" }, item.summary),
     h("div", { class: "row muted" }, `渠道：${item.channel}`, item.ticket_number ? ` · 工单 ${item.ticket_number}` : "",
@@ -258,6 +261,14 @@ function conversationView(id) {
     }
   }
 
+  async function take() {
+    try {
+      await api("POST", `/agent/conversations/${encodeURIComponent(id)}/take`, {});
+      toast("已接手，队列中会显示由您处理");
+      await refresh();
+    } catch (error) { toast(error.message, true); }
+  }
+
   async function resolve() {
     try {
       await api("POST", `/agent/conversations/${encodeURIComponent(id)}/resolve`, {});
@@ -275,7 +286,7 @@ function conversationView(id) {
       if (atBottom || firstLoad) transcriptBox.scrollTop = transcriptBox.scrollHeight;
       const asked = data.transcript.filter((l) => l.role === "resident");
       const question = asked.length ? asked[asked.length - 1].text : null;
-      side.replaceChildren(handoffCard(data.handoff), data.ticket ? ticketCard(data.ticket) : h("p", { class: "muted" }, "此会话暂无关联工单"));
+      side.replaceChildren(handoffCard(data.handoff, take), data.ticket ? ticketCard(data.ticket) : h("p", { class: "muted" }, "此会话暂无关联工单"));
       if (question !== lastQuestion || firstLoad) {
         lastQuestion = question;
         loadSuggestions(data.ticket && data.ticket.number);
@@ -303,9 +314,12 @@ function line(entry) {
     h("div", { class: "bubble" }, text));
 }
 
-function handoffCard(handoff) {
+function handoffCard(handoff, take) {
   if (!handoff) return h("div", { class: "card" }, h("p", { class: "muted" }, "此会话没有等待中的转人工"));
+  const mine = handoff.taken_by === me.username;
   return h("div", { class: "card" }, h("h3", {}, "转人工原因"),
+    h("p", { class: "row" }, handoff.taken_by ? h("span", { class: "badge taken" }, `${handoff.taken_by} 处理中`) : h("span", { class: "muted" }, "尚无人接手"),
+      mine ? null : h("button", { type: "button", id: "take", onclick: take }, handoff.taken_by ? "改由我接手" : "接手此会话")),
     h("div", { class: "row" }, urgencyBadge(handoff.urgency), h("span", { class: "badge" }, REASONS[handoff.reason] || handoff.reason)),
     h("p", {}, handoff.summary),
     handoff.emotion_cues.length ? h("p", {}, "情绪词：", marked(handoff.emotion_cues.join("、"), handoff.emotion_cues, "cue")) : null,
