@@ -73,6 +73,13 @@ class RasaClient:
                 r.raise_for_status()
                 return await r.json()
 
+    async def status(self) -> dict:
+        """Rasa's /status: among others, the model file in use."""
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{self.url}/status", params=self.params) as r:
+                r.raise_for_status()
+                return await r.json()
+
     async def parse(self, text: str) -> dict:
         """What the loaded model makes of a message (nothing is added to a conversation)."""
         async with aiohttp.ClientSession() as session:

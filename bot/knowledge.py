@@ -110,15 +110,21 @@ class PhraseLibrary:
 
 
 _KIND_NAMES = {str: "文字", list: "列表", dict: "映射", int: "整数", float: "数字"}
+# How the workbench names a file's fields in error messages (the YAML key follows).
+_FIELD_NAMES = {"alternative": "建议改为", "emotion": "情绪", "entries": "问答", "forbidden": "禁忌用语",
+                "groups": "情绪词组", "id": "编号", "name": "名称", "phrase": "禁忌用语", "questions": "问法",
+                "replies": "回复", "scenarios": "话术场景", "threshold": "阈值", "weight": "权重",
+                "words": "情绪词"}
 
 
 def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    field = f"{_FIELD_NAMES[key]}（{key}）" if key in _FIELD_NAMES else key
     if not isinstance(data, dict) or key not in data:
-        raise KnowledgeError(f"{where}：缺少“{key}”")
+        raise KnowledgeError(f"{where}：缺少“{field}”")
     value = data[key]
     if not isinstance(value, kind) or (isinstance(value, (str, list, dict)) and not value):
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        raise KnowledgeError(f"{where}：“{key}”必须是非空的{'或'.join(_KIND_NAMES[k] for k in kinds)}")
+        raise KnowledgeError(f"{where}：“{field}”必须是非空的{'或'.join(_KIND_NAMES[k] for k in kinds)}")
     return value
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -36,6 +35,10 @@ class ConflictError(KnowledgeError):
     """The file changed since the editor loaded it."""
 
 
+class NotEditable(KnowledgeError):
+    """The file is not one a trainer edits in the workbench."""
+
+
 @dataclass(frozen=True)
 class Version:
     id: int
@@ -52,7 +55,7 @@ class Version:
 
 def _path(name: str):
     if name not in EDITABLE:
-        raise KnowledgeError(f"{name} 不能在工作台编辑")
+        raise NotEditable(f"{name} 不能在工作台编辑")
     return settings.KNOWLEDGE_DIR / name
 
 
@@ -142,30 +145,64 @@ def revert(version_id: int, actor: str) -> Version:
     return save_text(name, before, actor, f"撤销第{version_id}版")
 
 
+# --- writing a file from data ----------------------------------------------------------
+
+class _Dumper(yaml.SafeDumper):
+    """Short word lists on one line ([你好, 您好]), everything else in blocks,
+    list items indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    short = all(isinstance(x, (str, int, float)) and len(str(x)) <= 24 for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=bool(data) and short)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def _header(name: str) -> str:
+    """The comment lines that open the file (the trainers' explanation), kept on every save."""
+    lines = read_text(name).splitlines(keepends=True)
+    header = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    return "".join(header)
+
+
+def dump(name: str, data: dict[str, Any]) -> str:
+    """File `name` as it will be written for `data`: its opening comments, then YAML."""
+    return _header(name) + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                                     width=10_000, default_flow_style=False)
+
+
+def read_data(name: str) -> dict[str, Any]:
+    data = yaml.safe_load(read_text(name))
+    return data if isinstance(data, dict) else {}
+
+
+def save_data(name: str, data: dict[str, Any], actor: str, summary: str,
+              based_on: str | None = None) -> Version:
+    """Save structured data (what the workbench's forms send) as file `name`."""
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{name}：内容必须是一个映射")
+    return save_text(name, dump(name, data), actor, summary, based_on)
+
+
 # --- FAQ entries, edited one at a time ------------------------------------------------
-
-_FAQ_HEADER_END = "entries:"
-
 
 def faq_entries_raw() -> list[dict[str, Any]]:
     """Every entry in faq.yml as written, retired ones included."""
-    return list((yaml.safe_load(read_text("faq.yml")) or {}).get("entries") or [])
+    return list(read_data("faq.yml").get("entries") or [])
 
 
-def _faq_text(entries: list[dict[str, Any]]) -> str:
-    """faq.yml with the file's opening comments kept and one entry per block;
-    strings are written JSON-quoted (valid YAML, nothing to escape by hand)."""
-    current = read_text("faq.yml")
-    header = current[:current.index(_FAQ_HEADER_END)] if _FAQ_HEADER_END in current else ""
-    lines = [header + _FAQ_HEADER_END]
-    for entry in entries:
-        lines.append(f"  - id: {json.dumps(entry['id'], ensure_ascii=False)}")
-        lines.append(f"    topic: {json.dumps(entry.get('topic') or '', ensure_ascii=False)}")
-        lines.append(f"    questions: {json.dumps(list(entry.get('questions') or []), ensure_ascii=False)}")
-        lines.append(f"    answer: {json.dumps(entry.get('answer') or '', ensure_ascii=False)}")
-        if entry.get("retired"):
-            lines.append("    retired: true")
-    return "\n".join(lines) + "\n"
+def _save_entries(entries: list[dict[str, Any]], actor: str, summary: str,
+                  based_on: str | None = None) -> Version:
+    return save_data("faq.yml", {"entries": entries}, actor, summary, based_on)
 
 
 def _clean_entry(entry: dict[str, Any]) -> dict[str, Any]:
@@ -174,9 +211,12 @@ def _clean_entry(entry: dict[str, Any]) -> dict[str, Any]:
         questions = questions.splitlines()
     if not isinstance(questions, list):
         raise KnowledgeError("问法必须是一个列表")
-    return {"id": str(entry.get("id") or "").strip(), "topic": str(entry.get("topic") or "").strip(),
-            "questions": [str(q).strip() for q in questions if str(q).strip()],
-            "answer": str(entry.get("answer") or "").strip(), "retired": bool(entry.get("retired"))}
+    cleaned = {"id": str(entry.get("id") or "").strip(), "topic": str(entry.get("topic") or "").strip(),
+               "questions": [str(q).strip() for q in questions if str(q).strip()],
+               "answer": str(entry.get("answer") or "").strip()}
+    if entry.get("retired"):
+        cleaned["retired"] = True
+    return cleaned
 
 
 def save_faq_entry(entry: dict[str, Any], actor: str, based_on: str | None = None) -> Version:
@@ -194,16 +234,18 @@ def save_faq_entry(entry: dict[str, Any], actor: str, based_on: str | None = Non
     else:
         entries.append(entry)
         summary = f"新增问答 {entry['id']}"
-    return save_text("faq.yml", _faq_text(entries), actor, summary, based_on)
+    return _save_entries(entries, actor, summary, based_on)
 
 
 def set_faq_retired(entry_id: str, retired: bool, actor: str) -> Version:
     entries = faq_entries_raw()
     for entry in entries:
         if entry.get("id") == entry_id:
-            entry["retired"] = retired
-            return save_text("faq.yml", _faq_text(entries), actor,
-                             f"{'停用' if retired else '恢复'}问答 {entry_id}")
+            if retired:
+                entry["retired"] = True
+            else:
+                entry.pop("retired", None)
+            return _save_entries(entries, actor, f"{'停用' if retired else '恢复'}问答 {entry_id}")
     raise KnowledgeError(f"没有编号为“{entry_id}”的问答")
 
 

@@ -4,8 +4,8 @@ signed-in trainer or admin (the agent API's sign-in and service token).
 GET  /trainer/faq                          every entry (retired ones too) and the file's fingerprint
 PUT  /trainer/faq/<id>                     {"topic", "questions", "answer", "based_on"?}: add or edit
 POST /trainer/faq/<id>/retire              {"retired": true|false}
-GET  /trainer/files/<name>                 phrases.yml / emotion.yml / faq.yml as text, with fingerprint
-PUT  /trainer/files/<name>                 {"text", "based_on", "summary"?}
+GET  /trainer/files/<name>                 phrases.yml / emotion.yml / faq.yml as data and as text
+PUT  /trainer/files/<name>                 {"data" (the forms) or "text" (the text editor), "based_on", "summary"?}
 GET  /trainer/versions?file=               saved versions, newest first, with diffs
 POST /trainer/versions/<id>/revert
 POST /trainer/try                          {"text"} → intent, confidence, FAQ match, emotion, urgency
@@ -13,7 +13,7 @@ GET  /trainer/review                       the learning loop's pending items
 POST /trainer/review/<id>/accept           {"faq_id", "answer"?, "topic"?}
 POST /trainer/review/<id>/discard
 POST /trainer/retrain                      train in the background, then swap the model in
-GET  /trainer/retrain                      progress
+GET  /trainer/retrain                      progress, and the model Rasa is using now
 
 Invalid saves answer 422 with the validator's message; a save based on an
 older version of the file answers 409.
@@ -33,7 +33,7 @@ from sanic.response import HTTPResponse, json
 from bot import faq, knowledge_edit, retraining, review
 from bot.http_json import body, error
 from bot.knowledge import KnowledgeError
-from bot.knowledge_edit import ConflictError
+from bot.knowledge_edit import ConflictError, NotEditable
 
 MAX_TRY = 2000
 
@@ -60,6 +60,10 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
     async def conflict(request: Request, exception: ConflictError) -> HTTPResponse:
         return error(409, str(exception))
 
+    @bp.exception(NotEditable)
+    async def not_editable(request: Request, exception: NotEditable) -> HTTPResponse:
+        return error(404, str(exception))
+
     @bp.exception(KnowledgeError)
     async def invalid(request: Request, exception: KnowledgeError) -> HTTPResponse:
         return error(422, str(exception))
@@ -82,22 +86,22 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
                                                     actor(request, data)))
 
     @bp.get("/files/<name>")
-    async def file_text(request: Request, name: str) -> HTTPResponse:
-        if name not in knowledge_edit.EDITABLE:
-            return error(404, f"{name} 不能在工作台编辑")
+    async def file_get(request: Request, name: str) -> HTTPResponse:
         text = knowledge_edit.read_text(name)
-        return json({"file": name, "text": text, "fingerprint": knowledge_edit.fingerprint(text)})
+        return json({"file": name, "text": text, "data": knowledge_edit.read_data(name),
+                     "fingerprint": knowledge_edit.fingerprint(text)})
 
     @bp.put("/files/<name>")
     async def file_save(request: Request, name: str) -> HTTPResponse:
-        if name not in knowledge_edit.EDITABLE:
-            return error(404, f"{name} 不能在工作台编辑")
         data = body(request)
-        if not isinstance(data.get("text"), str):
-            return error(400, "缺少文件内容")
-        return saved(knowledge_edit.save_text(name, data["text"], actor(request, data),
-                                              str(data.get("summary") or f"编辑 {name}"),
-                                              data.get("based_on")))
+        summary, based_on = str(data.get("summary") or f"编辑 {name}"), data.get("based_on")
+        if isinstance(data.get("data"), dict):
+            version = knowledge_edit.save_data(name, data["data"], actor(request, data), summary, based_on)
+        elif isinstance(data.get("text"), str):
+            version = knowledge_edit.save_text(name, data["text"], actor(request, data), summary, based_on)
+        else:
+            return error(400, "缺少要保存的内容（data 或 text）")
+        return saved(version)
 
     @bp.get("/versions")
     async def version_list(request: Request) -> HTTPResponse:
@@ -154,6 +158,7 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
 
     @bp.get("/retrain")
     async def retrain_status(request: Request) -> HTTPResponse:
-        return json(retrainer.status.as_dict())
+        in_use = (await rasa.status()).get("model_file") or ""
+        return json({**retrainer.status.as_dict(), "model_in_use": Path(in_use).name or None})
 
     return bp

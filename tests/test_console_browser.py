@@ -5,18 +5,20 @@ changes the bot's next answer without a restart; a resident's <script> is shown
 as text. Screenshots of the main pages go to build/test-output/console-*.png."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from browser_helpers import OUTPUT, start_chromium
-from http_helpers import Resident, tickets_in
+from http_helpers import AGENT_TOKEN, Resident, post, tickets_in
 
 LAPTOP, TABLET = "1366,900", "820,1180"
 
@@ -38,6 +40,7 @@ def css(driver, selector: str, timeout: float = 20):
 
 def shot(driver, name: str) -> None:
     time.sleep(0.3)  # let the last render settle
+    assert "[object" not in driver.find_element(By.TAG_NAME, "body").text  # a list not rendered as nodes
     path = OUTPUT / f"console-{name}.png"
     driver.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
@@ -127,6 +130,7 @@ def test_an_agent_filters_tickets_and_opens_one(server, staff, browser):
     css(browser, "dl")
     page = browser.find_element(By.ID, "main").text
     assert "13712345678" in page and "处理记录" in page  # in clear on the ticket's own page only
+    assert re.search(r"负责班组\s*水电维修组", page)
     Select(browser.find_element(By.CSS_SELECTOR, "select[name=status]")).select_by_value("assigned")
     browser.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("已派电工")
     browser.find_element(By.CSS_SELECTOR, "form.row button[type=submit]").click()
@@ -169,6 +173,28 @@ def test_a_trainer_edits_an_answer_and_the_bot_uses_it_at_once(server, staff, br
     while "工作台修改" in Resident(server).says(question) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert "工作台修改" not in Resident(server).says(question)
+
+    # The phrase library's form: a new forbidden expression, flagged for agents at once.
+    browser.get(f"{server.agent_url}/console/#/phrases")
+    css(browser, "#add-forbidden").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, ".forbidden-table tbody tr")
+    rows[-1].find_element(By.CSS_SELECTOR, "input.phrase").send_keys("关我什么事")
+    rows[-1].find_element(By.CSS_SELECTOR, "input.wide").send_keys("这件事我来帮您跟进")
+    browser.find_element(By.ID, "save-data").click()
+    wait(browser, lambda d: "已保存" in d.find_element(By.ID, "toast").text)
+    shot(browser, "phrases")
+    status, check = post(f"{server.agent_url}/agent/check", {"draft": "这关我什么事"},
+                         headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+    assert check["rewrite"] == "这这件事我来帮您跟进"
+
+    # The emotion lexicon's form: a bad weight is refused with a clear message, nothing saved.
+    browser.get(f"{server.agent_url}/console/#/emotion")
+    weight = css(browser, ".group input[type=number]")
+    weight.send_keys(Keys.CONTROL, "a")
+    weight.send_keys(Keys.BACKSPACE)
+    browser.find_element(By.ID, "save-data").click()
+    assert "必须是非空的" in css(browser, "main .error").text
+    shot(browser, "emotion-error")
 
     for page in ("review", "files/phrases.yml", "retrain"):
         browser.get(f"{server.agent_url}/console/#/{page}")

@@ -25,6 +25,7 @@ TRAINER_ENDPOINTS = [
     ("GET", "/trainer/faq", None), ("PUT", "/trainer/faq/zz_probe", {"questions": ["探针"], "answer": ""}),
     ("POST", "/trainer/faq/zz_none/retire", {}), ("GET", "/trainer/files/phrases.yml", None),
     ("PUT", "/trainer/files/emotion.yml", {"text": "threshold: ["}), ("GET", "/trainer/versions", None),
+    ("PUT", "/trainer/files/emotion.yml", {"data": {"threshold": "x"}}),
     ("POST", "/trainer/versions/999999/revert", {}), ("POST", "/trainer/try", {"text": "你好"}),
     ("GET", "/trainer/review", None), ("POST", "/trainer/review/999999/accept", {"faq_id": "x"}),
     ("POST", "/trainer/review/999999/discard", {}), ("GET", "/trainer/retrain", None),
@@ -123,7 +124,7 @@ def test_an_edited_answer_is_live_at_once_versioned_and_revertible(server, staff
     ({"answer": "请联系{community_name"}, "占位符不完整"),
     ({"answer": "请联系{no_such_fact}"}, "不存在的小区信息"),
     ({"answer": "坏\x07字符"}, "控制字符"),
-    ({"questions": []}, "“questions”必须是非空的列表"),
+    ({"questions": []}, "“问法（questions）”必须是非空的列表"),
 ])
 def test_invalid_faq_saves_are_refused_and_change_nothing(server, staff, change, message):
     trainer = signed_in(server, staff, "trainer")
@@ -158,6 +159,27 @@ def test_phrase_library_and_emotion_lexicon_edits(server, staff):
     status, body = trainer.call("/trainer/files/emotion.yml", {"text": broken}, "PUT")
     assert status == 422 and "threshold" in body["error"]
     assert trainer.call("/trainer/files/routing.yml")[0] == 404  # not a trainer's file
+
+
+def test_the_forms_save_the_phrase_library_and_emotion_lexicon_as_data(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    status, loaded = trainer.call("/trainer/files/emotion.yml")
+    assert status == 200 and loaded["data"]["threshold"] == 0.5
+    lexicon = loaded["data"]
+    lexicon["groups"]["sadness"]["words"].append("心都凉了")
+    status, saved = trainer.call("/trainer/files/emotion.yml", {"data": lexicon, "based_on": loaded["fingerprint"]}, "PUT")
+    assert status == 200 and "心都凉了" in saved["version"]["diff"]
+    text = (server.knowledge_dir / "emotion.yml").read_text(encoding="utf-8")
+    assert text.startswith("# Emotion lexicon") and "心都凉了" in text  # opening comments kept
+    assert "心都凉了" in trainer.call("/trainer/try", {"text": "等了三天没人来，心都凉了"})[1]["emotion"]["cues"]
+
+    lexicon["groups"]["sadness"]["weight"] = None  # an emptied number field
+    status, body = trainer.call("/trainer/files/emotion.yml", {"data": lexicon, "based_on": saved["fingerprint"]}, "PUT")
+    assert status == 422 and "emotion.yml 词组“sadness”：“权重（weight）”必须是非空的整数或数字" in body["error"]
+    assert trainer.call("/trainer/files/emotion.yml", {"data": ["not", "a", "mapping"]}, "PUT")[0] == 400
+    assert trainer.call("/trainer/files/emotion.yml", {}, "PUT")[0] == 400
+    assert trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})[0] == 200
+    assert "心都凉了" not in (server.knowledge_dir / "emotion.yml").read_text(encoding="utf-8")
 
 
 def test_retiring_an_entry_stops_its_answer(server, staff):
@@ -288,6 +310,7 @@ def test_retraining_swaps_in_a_new_model_without_dropping_conversations(server, 
         assert progress["state"] == "done" and progress["progress"] == 100, progress
         new_model = post(status_url, None, method="GET")[1]["model_file"]
         assert new_model != old_model and progress["model"] in new_model
+        assert progress["model_in_use"] == progress["model"]
 
         # The resident's form carried on across the swap, and the ticket is made.
         assert "什么时候上门" in resident.says("13812345678")

@@ -33,7 +33,7 @@ def test_an_edited_answer_is_live_without_restart(knowledge_copy):
     path = knowledge_copy / "faq.yml"
     assert "每季度" not in (faq.answer("快递放哪里")[1] or "")
     path.write_text(path.read_text(encoding="utf-8").replace(
-        'answer: "快递请到{parcel_room}领取', 'answer: "快递每季度统一到{parcel_room}领取'), encoding="utf-8")
+        'answer: 快递请到{parcel_room}领取', 'answer: 快递每季度统一到{parcel_room}领取'), encoding="utf-8")
     _touch_later(path)
     assert "快递每季度统一" in faq.answer("快递放哪里")[1]
 

@@ -17,7 +17,10 @@ def test_a_saved_entry_is_used_at_once_and_the_file_stays_tidy(database, knowled
     text = (knowledge_copy / "faq.yml").read_text(encoding="utf-8")
     assert text.startswith("# FAQ knowledge base.")  # the header comment is kept
     [version] = knowledge_edit.versions("faq.yml")
-    assert version.saved_by == "trainer-li" and "+  - id: \"parcel_room\"" in version.diff
+    assert version.saved_by == "trainer-li"
+    changed = [line for line in version.diff.splitlines()[2:] if line[:1] in "+-"]
+    assert changed == ["+  - id: parcel_room", "+    topic: 快递", "+    questions: [快递驿站在哪里, 驿站几点关门]",
+                       "+    answer: 快递驿站在{community_name}北门旁。"]  # the diff is the change, nothing more
 
 
 def test_a_question_written_in_traditional_characters_is_still_a_duplicate(database, knowledge_copy):
@@ -63,3 +66,9 @@ def test_review_items_mask_phones_and_merge_replies(database, knowledge_copy):
     assert faq.answer(again.question)[0].entry.id == "parcel_locker"
     with pytest.raises(KnowledgeError, match="不在待审核队列"):
         review.discard(item.id, "li")
+
+
+@pytest.mark.parametrize("name", knowledge_edit.EDITABLE)
+def test_the_files_are_kept_in_the_layout_the_workbench_writes(knowledge_copy, name):
+    """So a trainer's first save shows only their change in the diff."""
+    assert knowledge_edit.dump(name, knowledge_edit.read_data(name)) == knowledge_edit.read_text(name)

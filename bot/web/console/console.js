@@ -13,8 +13,8 @@ const MENU = [
   { hash: "#/tickets", label: "工单", area: "agent" },
   { hash: "#/faq", label: "问答库", area: "trainer" },
   { hash: "#/review", label: "待审核", area: "trainer" },
-  { hash: "#/files/phrases.yml", label: "话术库", area: "trainer" },
-  { hash: "#/files/emotion.yml", label: "情绪词库", area: "trainer" },
+  { hash: "#/phrases", label: "话术库", area: "trainer" },
+  { hash: "#/emotion", label: "情绪词库", area: "trainer" },
   { hash: "#/try", label: "试一试", area: "trainer" },
   { hash: "#/versions", label: "修改记录", area: "trainer" },
   { hash: "#/retrain", label: "模型训练", area: "trainer" },
@@ -35,7 +35,7 @@ function h(tag, props, ...children) {
     else if (key === "value") el.value = value;
     else el.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -43,7 +43,7 @@ function h(tag, props, ...children) {
 }
 
 function show(...nodes) {
-  document.getElementById("main").replaceChildren(...nodes.flat());
+  document.getElementById("main").replaceChildren(...nodes.flat(Infinity));
 }
 
 function toast(message, bad) {
@@ -451,6 +451,101 @@ async function faqEditView(id) {
   show(h("h2", {}, h("a", { href: "#/faq" }, "问答库"), ` › ${isNew ? "新增" : entry.id}`), form);
 }
 
+// Word lists are typed as one line: 你好、您好、在吗 (also split on commas, spaces, new lines).
+function words(text) {
+  return text.split(/[\n,，、;；\s]+/).map((w) => w.trim()).filter(Boolean);
+}
+
+// A form over one knowledge file's data: `draw(data, redraw)` returns the fields,
+// each bound to `data`; saving sends the whole of it.
+async function dataEditor(name, title, hint, draw) {
+  let loaded;
+  try { loaded = await api("GET", `/trainer/files/${name}`); } catch (error) { show(errorBox(error)); return; }
+  const data = loaded.data;
+  const message = h("div");
+  const body = h("div");
+  const summary = h("input", { placeholder: "本次修改说明（可选）", maxlength: 200, class: "summary" });
+  const search = h("input", { type: "search", placeholder: "搜索", class: "search", oninput: () => redraw() });
+  function redraw() { body.replaceChildren(...[draw(data, redraw, search.value.trim())].flat(Infinity)); }
+  async function save() {
+    try {
+      const saved = await api("PUT", `/trainer/files/${name}`, { data, based_on: loaded.fingerprint, summary: summary.value });
+      loaded.fingerprint = saved.fingerprint;
+      message.replaceChildren();
+      toast("已保存，立即生效");
+    } catch (error) { message.replaceChildren(errorBox(error)); message.scrollIntoView({ block: "center" }); }
+  }
+  show(h("h2", {}, title), h("p", { class: "muted" }, hint, " ", h("a", { href: `#/files/${name}` }, "直接编辑文本（高级）")),
+    search, body, message,
+    h("div", { class: "row sticky" }, summary, h("button", { type: "button", class: "primary", id: "save-data", onclick: save }, "保存")));
+  redraw();
+}
+
+const bound = (object, key, props = {}) => h("input", { ...props, value: object[key] ?? "",
+  oninput: (e) => { object[key] = props.type === "number" ? parseFloat(e.target.value) : e.target.value; } });
+const boundWords = (object, key, props = {}) => h("textarea", { rows: 2, ...props, value: (object[key] || []).join("、"),
+  oninput: (e) => { object[key] = words(e.target.value); } });
+const boundLines = (object, key, props = {}) => h("textarea", { rows: 3, ...props, value: (object[key] || []).join("\n"),
+  oninput: (e) => { object[key] = e.target.value.split("\n").map((l) => l.trim()).filter(Boolean); } });
+const matches = (q, ...texts) => !q || texts.flat().join("\n").toLowerCase().includes(q.toLowerCase());
+
+function phrasesView() {
+  dataEditor("phrases.yml", "话术库", "标准话术按场景组织：业主的话里出现触发词（或意图、情绪、紧急程度相符）时推荐该场景的回复。禁忌用语在客服输入时即被标出。",
+    (data, redraw, q) => {
+      data.scenarios = data.scenarios || [];
+      data.forbidden = data.forbidden || [];
+      return [
+        h("h3", {}, "禁忌用语 ", h("button", { type: "button", id: "add-forbidden", onclick: () => { data.forbidden.push({ phrase: "", alternative: "" }); redraw(); } }, "添加一条")),
+        h("table", { class: "forbidden-table" }, h("thead", {}, h("tr", {}, h("th", {}, "禁忌用语"), h("th", {}, "建议改为"), h("th", {}))),
+          h("tbody", {}, data.forbidden.filter((f) => matches(q, f.phrase, f.alternative)).map((f) => h("tr", {},
+            h("td", {}, bound(f, "phrase", { class: "phrase" })), h("td", {}, bound(f, "alternative", { class: "wide" })),
+            h("td", {}, h("button", { type: "button", class: "link", onclick: () => { data.forbidden.splice(data.forbidden.indexOf(f), 1); redraw(); } }, "删除")))))),
+        h("h3", {}, "标准话术场景 ", h("button", { type: "button", onclick: () => { data.scenarios.push({ id: "", name: "", triggers: [], replies: [] }); redraw(); } }, "新增场景")),
+        data.scenarios.filter((sc) => matches(q, sc.id, sc.name, sc.triggers || [], sc.replies || [])).map((sc) => h("div", { class: "card scenario" },
+          h("div", { class: "row" }, h("label", {}, "编号 ", bound(sc, "id", { size: 16 })), h("label", {}, "名称 ", bound(sc, "name", { size: 20 })),
+            h("button", { type: "button", class: "link", onclick: () => { data.scenarios.splice(data.scenarios.indexOf(sc), 1); redraw(); } }, "删除此场景")),
+          h("label", {}, "触发词（用顿号分隔）", boundWords(sc, "triggers")),
+          h("label", {}, "回复（每行一条，可用 {ticket_no} {team} {eta} 等占位符）", boundLines(sc, "replies", { rows: 3 })),
+          h("div", { class: "row" },
+            h("label", {}, "相关意图 ", boundWords(sc, "intents", { rows: 1, cols: 24 })),
+            h("label", {}, "情绪 ", h("select", { onchange: (e) => { if (e.target.value) sc.emotion = e.target.value; else delete sc.emotion; } },
+              h("option", { value: "" }, "不限"), h("option", { value: "high", selected: sc.emotion === "high" }, "情绪激动"))),
+            h("label", {}, "紧急程度 ", h("input", { size: 6, value: (sc.urgency || []).join("、"), placeholder: "如 1、2",
+              oninput: (e) => { sc.urgency = words(e.target.value).map(Number); } }))))),
+      ];
+    });
+}
+
+function emotionView() {
+  const kinds = { anger: "愤怒", anxiety: "焦虑", fear: "恐惧", sadness: "悲伤" };
+  dataEditor("emotion.yml", "情绪词库", "业主消息中每出现一组情绪词，就加上该组的权重；总分达到阈值即判为情绪激动并转人工。否定词后的情绪词（我不生气）不计。",
+    (data, redraw, q) => {
+      data.groups = data.groups || {};
+      const add = h("input", { placeholder: "新词组编号，如 disappointment", size: 24 });
+      return [
+        h("div", { class: "row" }, h("label", {}, "阈值 ", bound(data, "threshold", { type: "number", step: "0.05", min: 0, max: 1 })),
+          h("label", {}, "同组每多一个词加 ", bound(data, "extra_cue", { type: "number", step: "0.05", min: 0, max: 1 }))),
+        h("label", {}, "否定词（用顿号分隔）", boundWords(data, "negations", { rows: 1 })),
+        h("h3", {}, "情绪词组"),
+        Object.entries(data.groups).filter(([name, g]) => matches(q, name, g.words || [])).map(([name, g]) => h("div", { class: "card group" },
+          h("div", { class: "row" }, h("strong", {}, name),
+            h("label", {}, "情绪 ", h("select", { onchange: (e) => { g.emotion = e.target.value; } },
+              Object.entries(kinds).map(([value, label]) => h("option", { value, selected: g.emotion === value }, label)))),
+            h("label", {}, "权重 ", bound(g, "weight", { type: "number", step: "0.05", min: 0, max: 1 })),
+            h("button", { type: "button", class: "link", onclick: () => { delete data.groups[name]; redraw(); } }, "删除此词组")),
+          h("label", {}, "情绪词（用顿号分隔）", boundWords(g, "words", { class: `words-${name}` })))),
+        h("div", { class: "row" }, add, h("button", { type: "button", onclick: () => {
+          const name = add.value.trim();
+          if (name && !data.groups[name]) { data.groups[name] = { emotion: "anger", weight: 0.35, words: [] }; redraw(); }
+        } }, "新增词组")),
+        h("h3", {}, "文本规则"),
+        h("div", { class: "row" }, Object.keys(data.rules || {}).map((key) => h("label", {},
+          { repeated_punctuation: "连续感叹号/问号", shouting: "全大写喊叫", long_message: "长篇留言", long_message_chars: "长篇留言字数" }[key] || key, " ",
+          bound(data.rules, key, { type: "number", step: "0.05", min: 0 })))),
+      ];
+    });
+}
+
 async function fileView(name) {
   let data;
   try { data = await api("GET", `/trainer/files/${name}`); } catch (error) { show(errorBox(error)); return; }
@@ -540,13 +635,14 @@ function tryView() {
 function retrainView() {
   const bar = h("progress", { max: 100, value: 0 });
   const state = h("p");
+  const inUse = h("p", { class: "muted", id: "model-in-use" });
   const log = h("pre", { class: "log" });
   const button = h("button", { type: "button", class: "primary", onclick: async () => {
     try { await api("POST", "/trainer/retrain", {}); toast("已开始训练"); } catch (error) { toast(error.message, true); }
   } }, "重新训练");
   show(h("h2", {}, "模型训练"),
     h("p", { class: "muted" }, "问答的问法、词典有变化时需要重新训练。训练在后台进行（约两分钟），完成后自动切换到新模型，进行中的对话不受影响。"),
-    button, bar, state, log);
+    button, bar, state, inUse, log);
   const names = { idle: "未在训练", training: "训练中", swapping: "正在切换模型", done: "已完成", failed: "失败" };
   every(2000, async () => {
     try {
@@ -554,6 +650,7 @@ function retrainView() {
       bar.value = s.progress;
       button.disabled = s.state === "training" || s.state === "swapping";
       state.textContent = `${names[s.state]}${s.state === "idle" ? "" : ` · ${s.progress}% · 用时 ${duration(s.elapsed_seconds)}`}${s.message ? ` · ${s.message}` : ""}`;
+      inUse.textContent = `当前使用的模型：${s.model_in_use || "—"}`;
       log.textContent = s.log.join("\n");
     } catch (error) { state.textContent = error.message; }
   });
@@ -568,6 +665,8 @@ const ROUTES = [
   [/^#\/ticket\/(.+)$/, "agent", (n) => ticketView(decodeURIComponent(n))],
   [/^#\/faq$/, "trainer", faqView],
   [/^#\/faq\/(.+)$/, "trainer", (id) => faqEditView(decodeURIComponent(id))],
+  [/^#\/phrases$/, "trainer", phrasesView],
+  [/^#\/emotion$/, "trainer", emotionView],
   [/^#\/files\/(phrases\.yml|emotion\.yml)$/, "trainer", fileView],
   [/^#\/versions$/, "trainer", versionsView],
   [/^#\/review$/, "trainer", reviewView],
