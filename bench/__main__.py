@@ -16,6 +16,7 @@ import asyncio
 import csv
 import json
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -159,8 +160,10 @@ def bench_rest(model: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         db.migrate(url)
-        with Servers(model, rasa_port=16005, action_port=16055,
-                     env={"DATABASE_URL": url, "VAR_DIR": tmp}) as servers:
+        knowledge_copy = Path(tmp) / "knowledge"  # the workbench figures edit it
+        shutil.copytree(training.ROOT / "knowledge", knowledge_copy)
+        with Servers(model, rasa_port=16005, action_port=16055, auth_token=uuid.uuid4().hex,
+                     env={"DATABASE_URL": url, "VAR_DIR": tmp, "KNOWLEDGE_DIR": str(knowledge_copy)}) as servers:
             for m in messages:  # warm-up
                 _turn(servers.url, "warmup", m)
             one = [_turn(servers.url, f"solo-{i // 6}", messages[i % 6]) for i in range(120)]
@@ -197,9 +200,60 @@ def bench_rest(model: Path) -> None:
                     over_http[path].append((time.perf_counter() - started) * 1000)
             print("== Agent API over HTTP: " + "; ".join(
                 f"{k} p50 {percentile(v, 50):.1f} ms, p95 {percentile(v, 95):.1f} ms" for k, v in over_http.items()))
+            bench_workbench(servers)
             actions_proc, rasa_proc, agent_proc = servers.procs
             print(f"== Server memory (RSS): Rasa server {_rss_mb(rasa_proc.pid):.0f} MB, "
                   f"action server {_rss_mb(actions_proc.pid):.0f} MB, agent API {_rss_mb(agent_proc.pid):.0f} MB")
+
+
+def _call(url: str, payload: dict | None, method: str, headers: dict | None = None) -> dict:
+    request = urllib.request.Request(url, method=method, data=None if payload is None else json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read() or b"null")
+
+
+def bench_workbench(servers: Servers) -> None:
+    """How soon a trainer's saved answer reaches residents, and what a model
+    swap costs the conversations running meanwhile."""
+    service = {"Authorization": f"Bearer {servers.agent_token}"}
+    question = "访客停车免费吗"
+    entry = next(e for e in _call(f"{servers.agent_url}/trainer/faq", None, "GET", service)["entries"]
+                 if e["id"] == "parking_visitor")
+    live = []
+    for i in range(5):
+        marker = f"（第{i}次修改）"
+        _call(f"{servers.agent_url}/trainer/faq/parking_visitor", {**entry, "answer": entry["answer"] + marker},
+              "PUT", service)
+        started = time.perf_counter()
+        while marker not in json.dumps(_reply(servers.url, question), ensure_ascii=False):
+            time.sleep(0.02)
+        live.append((time.perf_counter() - started) * 1000)
+    print(f"== Workbench: a saved FAQ answer reaches residents in p50 {percentile(live, 50):.0f} ms, "
+          f"max {max(live):.0f} ms ({len(live)} saves)")
+
+    during: list[float] = []
+    swapping = threading.Event()
+
+    def chat() -> None:
+        sender = uuid.uuid4().hex
+        while swapping.is_set():
+            during.append(_turn(servers.url, sender, "物业费怎么交"))
+
+    swapping.set()
+    talker = threading.Thread(target=chat)
+    talker.start()
+    started = time.perf_counter()
+    _call(f"{servers.url}/webhooks/model_swap/?token={servers.auth_token}", {"model_file": str(servers.model)}, "POST")
+    swap_seconds = time.perf_counter() - started
+    swapping.clear()
+    talker.join()
+    print(f"== Model hot swap: {swap_seconds:.1f} s to load and swap; {len(during)} turns answered meanwhile, "
+          f"p50 {percentile(during, 50):.0f} ms, max {max(during):.0f} ms, none dropped")
+
+
+def _reply(url: str, message: str) -> list:
+    return _call(f"{url}/webhooks/rest/webhook", {"sender": uuid.uuid4().hex, "message": message}, "POST")
 
 
 def main() -> None:
