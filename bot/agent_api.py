@@ -115,13 +115,18 @@ def transcript(tracker: dict) -> list[dict]:
     return lines
 
 
+def last_resident_message(tracker: dict) -> str | None:
+    return next((e.get("text") for e in reversed(tracker.get("events") or [])
+                 if e.get("event") == "user" and e.get("text")), None)
+
+
 def open_ticket(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
     """The ticket an agent should see beside a conversation: the handoff's own,
     else the resident's most recent open one on that channel."""
-    if waiting is not None and waiting.ticket_number:
-        return tickets.find(waiting.ticket_number)
     if waiting is None:
         return None
+    if waiting.ticket_number:
+        return tickets.find(waiting.ticket_number)
     recent = tickets.tickets_of(f"{waiting.channel}:{conversation_id}", limit=1)
     return recent[0] if recent and recent[0].status in OPEN_STATUSES else None
 
@@ -232,11 +237,10 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
         agent = actor(request, data)
         handoffs.take(conversation_id, agent)  # replying takes the conversation
+        asked = last_resident_message(await rasa.tracker(conversation_id))
         await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
         # The learning loop: the agent answered in the bot's place; a trainer reviews it.
-        asked = [line["text"] for line in transcript(await rasa.tracker(conversation_id))
-                 if line["role"] == "resident"]
-        item = review.record(conversation_id, asked[-1], text, agent) if asked else None
+        item = review.record(conversation_id, asked, text, agent) if asked else None
         return json({"sent": True, "review_item": item.id if item else None})
 
     @app.post("/agent/conversations/<conversation_id>/take")

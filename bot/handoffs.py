@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
 
 from bot import knowledge
 from bot.db import session_scope
@@ -34,14 +35,18 @@ def wait_minutes(urgency: int | None) -> int:
     return knowledge.sla().levels[urgency or 3].respond_minutes
 
 
+def _waiting(session: Session, conversation_id: str) -> Handoff | None:
+    """The conversation's waiting handoff (there is at most one)."""
+    return session.execute(select(Handoff).where(
+        Handoff.conversation_id == conversation_id, Handoff.status == "waiting")).scalar_one_or_none()
+
+
 def open_handoff(request: HandoffRequest) -> Handoff:
     """Record the handoff (one waiting handoff per conversation) and flag its ticket."""
     if request.reason not in REASONS:
         raise ValueError(f"unknown handoff reason {request.reason!r}")
     with session_scope() as session:
-        handoff = session.execute(select(Handoff).where(
-            Handoff.conversation_id == request.conversation_id, Handoff.status == "waiting")
-        ).scalar_one_or_none()
+        handoff = _waiting(session, request.conversation_id)
         if handoff is None:
             handoff = Handoff(conversation_id=request.conversation_id, channel=request.channel,
                               status="waiting", created_at=utcnow())
@@ -71,18 +76,14 @@ def queue() -> list[Handoff]:
 
 def waiting_for(conversation_id: str) -> Handoff | None:
     with session_scope() as session:
-        return session.execute(select(Handoff).where(
-            Handoff.conversation_id == conversation_id, Handoff.status == "waiting")
-        ).scalar_one_or_none()
+        return _waiting(session, conversation_id)
 
 
 def take(conversation_id: str, agent: str) -> Handoff | None:
     """An agent takes the waiting handoff (the queue then shows who has it);
     None when there is none. Taking it again hands it to the new agent."""
     with session_scope() as session:
-        handoff = session.execute(select(Handoff).where(
-            Handoff.conversation_id == conversation_id, Handoff.status == "waiting")
-        ).scalar_one_or_none()
+        handoff = _waiting(session, conversation_id)
         if handoff and handoff.taken_by != agent:
             handoff.taken_by, handoff.taken_at = agent, utcnow()
         return handoff
@@ -91,9 +92,7 @@ def take(conversation_id: str, agent: str) -> Handoff | None:
 def resolve(conversation_id: str, agent: str) -> Handoff | None:
     """Close the conversation's waiting handoff; None when there is none."""
     with session_scope() as session:
-        handoff = session.execute(select(Handoff).where(
-            Handoff.conversation_id == conversation_id, Handoff.status == "waiting")
-        ).scalar_one_or_none()
+        handoff = _waiting(session, conversation_id)
         if handoff:
             handoff.status, handoff.resolved_at, handoff.resolved_by = "resolved", utcnow(), agent
         return handoff

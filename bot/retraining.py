@@ -36,7 +36,7 @@ class RetrainStatus:
 
     def as_dict(self) -> dict:
         elapsed = ((self.finished_at or time.time()) - self.started_at) if self.started_at else 0.0
-        if self.state in ("done",):
+        if self.state == "done":
             progress = 100
         elif self.state == "training":
             progress = min(95, int(100 * elapsed / self.expected_seconds))

@@ -16,15 +16,21 @@ AGENT_TOKEN = "agent-token-456"
 TELEGRAM_SECRET = "telegram-secret-789"
 
 
-def post(url: str, payload: dict, headers: dict | None = None, method: str = "POST") -> tuple[int, object]:
+def _exchange(opener: urllib.request.OpenerDirector, url: str, payload: dict | None,
+              headers: dict | None, method: str | None) -> tuple[int, object]:
+    """(status, JSON body) of one request, error statuses included."""
     request = urllib.request.Request(url, data=None if payload is None else json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json", **(headers or {})},
                                      method=method)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with opener.open(request, timeout=60) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
+
+
+def post(url: str, payload: dict | None, headers: dict | None = None, method: str = "POST") -> tuple[int, object]:
+    return _exchange(urllib.request.build_opener(), url, payload, headers, method)
 
 
 class Resident:
@@ -68,11 +74,4 @@ class Tab:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def call(self, path: str, payload: dict | None = None, method: str | None = None) -> tuple[int, dict]:
-        request = urllib.request.Request(self.base + path, headers={"Content-Type": "application/json"},
-                                         data=None if payload is None else json.dumps(payload).encode(),
-                                         method=method)
-        try:
-            with self.opener.open(request, timeout=60) as reply:
-                return reply.status, json.loads(reply.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return _exchange(self.opener, self.base + path, payload, None, method)
