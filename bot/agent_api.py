@@ -28,17 +28,19 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import json as jsonlib
 import logging
 import os
+import urllib.request
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import accounts, emotion, handoffs, phrases, review, tickets, workbench_api
+from bot import accounts, handoffs, phrases, review, tickets, workbench_api
 from bot.accounts import Person
 from bot.http_json import body, error
 from bot.extraction import mask_phones
@@ -88,6 +90,16 @@ class RasaClient:
                 r.raise_for_status()
                 return await r.json()
 
+    def swap_model(self, model: Path) -> None:
+        """Load a model into the running server, conversations kept
+        (bot/channels/model_swap.py). Blocking: the retraining thread calls it."""
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/model_swap/?{urlencode(self.params)}",
+            data=jsonlib.dumps({"model_file": str(model)}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=300):
+            pass
+
     async def append(self, conversation_id: str, events: list[dict]) -> None:
         """Add events; side effects run, so bot messages reach the resident."""
         params = {**self.params, "execute_side_effects": "true", "output_channel": "latest"}
@@ -99,14 +111,13 @@ class RasaClient:
 
 def transcript(tracker: dict) -> list[dict]:
     """The resident's and the assistant's (or agent's) messages, phones masked;
-    a resident's line lists its emotion cues (for the console to highlight)."""
+    a resident's line keeps the emotion (with its cues) the NLU found when it came in."""
     lines = []
     for event in tracker.get("events") or []:
         if event.get("event") == "user":
             parse = event.get("parse_data") or {}
-            text = mask_phones(event.get("text") or "")
-            lines.append({"role": "resident", "text": text, "at": event.get("timestamp"),
-                          "cues": emotion.assess(text).cues,
+            lines.append({"role": "resident", "text": mask_phones(event.get("text") or ""),
+                          "at": event.get("timestamp"),
                           "emotion": parse.get("emotion"), "urgency": parse.get("urgency")})
         elif event.get("event") == "bot" and event.get("text"):
             agent = (event.get("metadata") or {}).get("agent")

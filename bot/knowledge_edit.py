@@ -47,6 +47,7 @@ class Version:
     saved_by: str
     summary: str
     diff: str
+    fingerprint: str  # of the file as this version left it
 
     def as_dict(self) -> dict:
         return {"id": self.id, "file": self.file, "saved_at": self.saved_at.isoformat() + "Z",
@@ -120,7 +121,12 @@ def save_text(name: str, text: str, actor: str, summary: str, based_on: str | No
             session.add(row)
             session.flush()
             _write_atomically(name, text)  # last: a failed database write leaves the file alone
-            return Version(row.id, name, row.saved_at, actor, row.summary, _diff(before, text, name))
+            return _version(row)
+
+
+def _version(row: KnowledgeVersion) -> Version:
+    return Version(row.id, row.file, row.saved_at, row.saved_by, row.summary,
+                   _diff(row.before, row.after, row.file), fingerprint(row.after))
 
 
 def versions(name: str | None = None, limit: int = 50) -> list[Version]:
@@ -128,8 +134,7 @@ def versions(name: str | None = None, limit: int = 50) -> list[Version]:
     if name:
         query = query.where(KnowledgeVersion.file == name)
     with session_scope() as session:
-        return [Version(v.id, v.file, v.saved_at, v.saved_by, v.summary, _diff(v.before, v.after, v.file))
-                for v in session.execute(query).scalars()]
+        return [_version(v) for v in session.execute(query).scalars()]
 
 
 def revert(version_id: int, actor: str) -> Version:
@@ -140,9 +145,10 @@ def revert(version_id: int, actor: str) -> Version:
         if old is None:
             raise KnowledgeError(f"没有第 {version_id} 版")
         name, before, after = old.file, old.before, old.after
-    if read_text(name) != after:
-        raise ConflictError(f"{name} 在第 {version_id} 版之后又有修改，请先撤销后面的修改")
-    return save_text(name, before, actor, f"撤销第{version_id}版")
+    try:
+        return save_text(name, before, actor, f"撤销第{version_id}版", based_on=fingerprint(after))
+    except ConflictError:
+        raise ConflictError(f"{name} 在第 {version_id} 版之后又有修改，请先撤销后面的修改") from None
 
 
 # --- writing a file from data ----------------------------------------------------------
@@ -237,23 +243,24 @@ def save_faq_entry(entry: dict[str, Any], actor: str, based_on: str | None = Non
     return _save_entries(entries, actor, summary, based_on)
 
 
+def _position(entries: list[dict[str, Any]], entry_id: str) -> int:
+    ids = [e.get("id") for e in entries]
+    if entry_id not in ids:
+        raise KnowledgeError(f"没有编号为“{entry_id}”的问答")
+    return ids.index(entry_id)
+
+
 def set_faq_retired(entry_id: str, retired: bool, actor: str) -> Version:
     entries = faq_entries_raw()
-    for entry in entries:
-        if entry.get("id") == entry_id:
-            if retired:
-                entry["retired"] = True
-            else:
-                entry.pop("retired", None)
-            return _save_entries(entries, actor, f"{'停用' if retired else '恢复'}问答 {entry_id}")
-    raise KnowledgeError(f"没有编号为“{entry_id}”的问答")
+    i = _position(entries, entry_id)
+    entries[i] = _clean_entry({**entries[i], "retired": retired})
+    return _save_entries(entries, actor, f"{'停用' if retired else '恢复'}问答 {entry_id}")
 
 
 def add_faq_question(entry_id: str, question: str, actor: str) -> Version:
     """Add one question variant to an existing entry (from the review queue)."""
-    for entry in faq_entries_raw():
-        if entry.get("id") == entry_id:
-            entry = _clean_entry(entry)
-            entry["questions"].append(question)
-            return save_faq_entry(entry, actor)
-    raise KnowledgeError(f"没有编号为“{entry_id}”的问答")
+    entries = faq_entries_raw()
+    i = _position(entries, entry_id)
+    entries[i] = _clean_entry(entries[i])
+    entries[i]["questions"].append(question)
+    return _save_entries(entries, actor, f"修改问答 {entry_id}")

@@ -84,7 +84,7 @@ class Retrainer:
             status.state, status.finished_at = "failed", time.time()
             status.message = "训练失败，当前模型继续使用；详情见训练日志"
             return
-        model = Path(status.log[-1].strip()) if status.log else training.model_path()
+        model = Path(status.log[-1].strip())  # `bot.training` prints the model's path last
         status.state, status.model, status.message = "swapping", model.name, "正在切换到新模型"
         try:
             self._swap(model)

@@ -20,11 +20,8 @@ older version of the file answers 409.
 """
 from __future__ import annotations
 
-import json as jsonlib
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlencode
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -42,19 +39,10 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
     """`rasa` is the agent API's RasaClient; `actor` names who made a request."""
     bp = Blueprint("trainer", url_prefix="/trainer")
 
-    def swap_model(model: Path) -> None:
-        request = urllib.request.Request(
-            f"{rasa.url}/webhooks/model_swap/?{urlencode(rasa.params)}",
-            data=jsonlib.dumps({"model_file": str(model)}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=300):
-            pass
-
-    retrainer = retraining.Retrainer(swap_model)
+    retrainer = retraining.Retrainer(rasa.swap_model)
 
     def saved(version: knowledge_edit.Version) -> HTTPResponse:
-        return json({"saved": True, "version": version.as_dict(),
-                     "fingerprint": knowledge_edit.fingerprint(knowledge_edit.read_text(version.file))})
+        return json({"saved": True, "version": version.as_dict(), "fingerprint": version.fingerprint})
 
     @bp.exception(ConflictError)
     async def conflict(request: Request, exception: ConflictError) -> HTTPResponse:
@@ -118,14 +106,13 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
         if not text:
             return error(400, "内容为空")
         parsed = await rasa.parse(text[:MAX_TRY])
-        matches = faq.search(text[:MAX_TRY], top=1)
-        best = matches[0] if matches else None
+        best, answer = faq.answer(text[:MAX_TRY])
         return json({
             "intent": (parsed.get("intent") or {}).get("name"),
             "confidence": (parsed.get("intent") or {}).get("confidence"),
             "ranking": [{"intent": r.get("name"), "confidence": r.get("confidence")}
                         for r in (parsed.get("intent_ranking") or [])[:5]],
-            "faq": {"id": best.entry.id, "score": best.score, "answers": best.score >= faq.MIN_SCORE,
+            "faq": {"id": best.entry.id, "score": best.score, "answers": answer is not None,
                     "answer": best.entry.answer} if best else None,
             "emotion": parsed.get("emotion"), "urgency": parsed.get("urgency"),
             "entities": [{"entity": e.get("entity"), "value": e.get("value")}

@@ -98,6 +98,11 @@ function urgencyBadge(level) {
   return h("span", { class: `badge u${level || 3}` }, URGENCY[level] || "未定级");
 }
 
+// A page's data, or null after showing why it could not be loaded.
+async function fetchPage(path) {
+  try { return await api("GET", path); } catch (error) { show(errorBox(error)); return null; }
+}
+
 function errorBox(error) {
   return h("div", { class: "error", role: "alert" }, error.message);
 }
@@ -308,7 +313,7 @@ function conversationView(id) {
 
 function line(entry) {
   const who = { resident: "业主", assistant: "机器人", agent: `客服 ${entry.agent || ""}` }[entry.role];
-  const text = entry.role === "resident" ? marked(entry.text, entry.cues, "cue") : [entry.text];
+  const text = entry.role === "resident" ? marked(entry.text, (entry.emotion || {}).cues, "cue") : [entry.text];
   return h("div", { class: `line ${entry.role}` },
     h("div", { class: "meta" }, who, entry.at ? ` · ${when(entry.at * 1000)}` : ""),
     h("div", { class: "bubble" }, text));
@@ -366,9 +371,8 @@ function ticketsView() {
 }
 
 async function ticketView(number) {
-  let t;
-  try { t = await api("GET", `/agent/tickets/${encodeURIComponent(number)}`); }
-  catch (error) { show(errorBox(error)); return; }
+  const t = await fetchPage(`/agent/tickets/${encodeURIComponent(number)}`);
+  if (!t) return;
   const note = h("input", { name: "note", placeholder: "备注（可选）", maxlength: 500 });
   const status = h("select", { name: "status" }, Object.entries(STATUSES).map(([value, label]) =>
     h("option", { value, selected: value === t.status }, label)));
@@ -396,8 +400,8 @@ async function ticketView(number) {
 // --- trainer: FAQ, files, versions, review, try, retrain --------------------------
 
 async function faqView() {
-  let data;
-  try { data = await api("GET", "/trainer/faq"); } catch (error) { show(errorBox(error)); return; }
+  const data = await fetchPage("/trainer/faq");
+  if (!data) return;
   const search = h("input", { type: "search", placeholder: "搜索问题、答案或编号", id: "faq-search" });
   const body = h("tbody");
   function draw() {
@@ -425,8 +429,8 @@ async function faqView() {
 }
 
 async function faqEditView(id) {
-  let data;
-  try { data = await api("GET", "/trainer/faq"); } catch (error) { show(errorBox(error)); return; }
+  const data = await fetchPage("/trainer/faq");
+  if (!data) return;
   const isNew = id === "new";
   const entry = isNew ? { id: "", topic: "", questions: [], answer: "" } : data.entries.find((e) => e.id === id);
   if (!entry) { show(errorBox(new Error(`没有编号为 ${id} 的问答`))); return; }
@@ -459,8 +463,8 @@ function words(text) {
 // A form over one knowledge file's data: `draw(data, redraw)` returns the fields,
 // each bound to `data`; saving sends the whole of it.
 async function dataEditor(name, title, hint, draw) {
-  let loaded;
-  try { loaded = await api("GET", `/trainer/files/${name}`); } catch (error) { show(errorBox(error)); return; }
+  const loaded = await fetchPage(`/trainer/files/${name}`);
+  if (!loaded) return;
   const data = loaded.data;
   const message = h("div");
   const body = h("div");
@@ -547,8 +551,8 @@ function emotionView() {
 }
 
 async function fileView(name) {
-  let data;
-  try { data = await api("GET", `/trainer/files/${name}`); } catch (error) { show(errorBox(error)); return; }
+  let data = await fetchPage(`/trainer/files/${name}`);
+  if (!data) return;
   const titles = { "phrases.yml": "话术库（标准话术与禁忌用语）", "emotion.yml": "情绪词库" };
   const message = h("div");
   const text = h("textarea", { class: "code", rows: 28, spellcheck: "false", value: data.text });
@@ -567,8 +571,8 @@ async function fileView(name) {
 }
 
 async function versionsView() {
-  let data;
-  try { data = await api("GET", "/trainer/versions"); } catch (error) { show(errorBox(error)); return; }
+  const data = await fetchPage("/trainer/versions");
+  if (!data) return;
   show(h("h2", {}, "修改记录"), data.versions.length ? data.versions.map((v) => h("div", { class: "card version" },
     h("div", { class: "row" }, h("strong", {}, `#${v.id} ${v.summary}`), h("span", { class: "muted" }, `${v.file} · ${v.saved_by} · ${when(v.saved_at)}`),
       h("button", { type: "button", onclick: async () => {
