@@ -61,8 +61,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
     env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG", "KNOWLEDGE_DIR": str(knowledge_dir),
            "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
            "TELEGRAM_API_URL": fake_telegram.url}
-    with Servers(model, rasa_port=15005, action_port=15055, auth_token=TOKEN, env=env,
-                 agent_port=15056, agent_token=AGENT_TOKEN) as servers:
+    # WUYE_TEST_PORT lets two checkouts run their suites side by side.
+    port = int(os.environ.get("WUYE_TEST_PORT", "15005"))
+    with Servers(model, rasa_port=port, action_port=port + 50, auth_token=TOKEN, env=env,
+                 agent_port=port + 51, agent_token=AGENT_TOKEN) as servers:
         servers.db_url = url
         servers.knowledge_dir = knowledge_dir
         yield servers

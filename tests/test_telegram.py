@@ -128,7 +128,7 @@ def test_send_errors_are_retried_and_logged_not_lost(server, fake_telegram):
     fake_telegram.failures["sendMessage"] = 3
     say(server, chat, "快递放哪里")
     from bot.serve import LOG_DIR
-    assert "gave up on Telegram send_message" in (LOG_DIR / "rasa-15005.log").read_text(errors="ignore")
+    assert "gave up on Telegram send_message" in (LOG_DIR / f"rasa-{server.rasa_port}.log").read_text(errors="ignore")
     fake_telegram.failures["sendMessage"] = 0
     say(server, chat, "谢谢")
     assert "不客气" in fake_telegram.texts(chat)[-1]
