@@ -216,6 +216,14 @@ def mask_phones(text: str) -> str:
     )
 
 
+def phone_tail(text: str) -> str | None:
+    """The last four digits of a phone as a resident gives them to prove who they
+    are: '5678', '后四位 5678', or a whole number (its last four)."""
+    runs = re.findall(r"\d+", re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text or ""))
+    run = next((r for r in runs if len(r) == 4 or len(r) >= 7), None)
+    return run[-4:] if run else None
+
+
 # In logs numbers may sit right after letters (JSON escapes such as \u8bdd13812345678),
 # so log masking looks for the shapes of mobile and landline numbers wherever they are.
 _LOG_PHONE = re.compile(

@@ -16,3 +16,15 @@ def database_url() -> str:
         return url
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{VAR_DIR / 'wuye.db'}"
+
+
+def conversations_url(env: dict[str, str] | None = None) -> str:
+    """Where Rasa keeps conversations (its SQL tracker store): the database of
+    `DATABASE_URL` when set (Rasa's own `events` table), else a SQLite file
+    beside the tickets' so that a busy ticket database never stalls a chat."""
+    env = os.environ if env is None else env
+    if env.get("DATABASE_URL"):
+        return env["DATABASE_URL"]
+    var = Path(env.get("VAR_DIR") or VAR_DIR)
+    var.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{var / 'conversations.db'}"

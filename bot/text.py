@@ -8,6 +8,11 @@ from functools import lru_cache
 
 import opencc
 
+# The one length cap for a resident's message, applied by the Rasa server before
+# anything reads it (bot/nlu/server_guards.py) and again by the NLU for direct
+# /model/parse calls: longer messages are cut, and the resident is told so.
+MAX_RESIDENT_CHARS = 1000
+
 _SPACES = re.compile(r"\s+")
 
 

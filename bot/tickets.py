@@ -7,10 +7,14 @@ resident reported is lost.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -132,29 +136,72 @@ def _build(session: Session, report: Report, at: datetime) -> Ticket:
     return ticket
 
 
-def _spool_path():
+def _spool_path() -> Path:
     return settings.VAR_DIR / "pending_reports.jsonl"
 
 
-def _spool(report: Report, at: datetime) -> None:
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
-    with _spool_path().open("a", encoding="utf-8") as f:
-        f.write(json.dumps({"at": at.isoformat(), "report": asdict(report)}, ensure_ascii=False) + "\n")
-
-
-def replay_spool() -> int:
-    """Turn spooled reports into tickets; returns how many were created."""
+@contextmanager
+def _spool_locked() -> Iterator[Path]:
+    """The spool file, held exclusively (threads and processes alike)."""
     path = _spool_path()
-    if not path.exists():
-        return 0
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    with session_scope() as session:
-        for line in lines:
-            item = json.loads(line)
-            _build(session, Report(**item["report"]), datetime.fromisoformat(item["at"]))
-    path.unlink()
-    logger.info("created %d ticket(s) from the spool", len(lines))
-    return len(lines)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _spool(report: Report, at: datetime) -> None:
+    line = json.dumps({"at": at.isoformat(), "report": asdict(report)}, ensure_ascii=False)
+    with _spool_locked() as path, path.open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+def spooled() -> bool:
+    """Are reports waiting for the database?"""
+    return _spool_path().exists()
+
+
+def replay_spool() -> list[Ticket]:
+    """Turn spooled reports into tickets, oldest first, one transaction each;
+    returns the tickets created. A line that cannot be read is moved to
+    pending_reports.rejected.jsonl (and logged) instead of blocking the rest;
+    when the database is still down, the remaining lines stay for the next try."""
+    created: list[Ticket] = []
+    with _spool_locked() as path:
+        if not path.exists():
+            return created
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        done = 0
+        for number, line in enumerate(lines, 1):
+            try:
+                item = json.loads(line)
+                report, at = Report(**item["report"]), datetime.fromisoformat(item["at"])
+            except (ValueError, KeyError, TypeError):
+                logger.error("spooled report on line %d cannot be read; kept aside in %s",
+                             number, path.with_suffix(".rejected.jsonl").name)
+                with path.with_suffix(".rejected.jsonl").open("a", encoding="utf-8") as f:
+                    f.write(line + "\n")
+                done = number
+                continue
+            try:
+                with session_scope() as session:
+                    created.append(_build(session, report, at))
+            except SQLAlchemyError as error:
+                logger.warning("ticket store still unreachable (%s); %d report(s) wait",
+                               type(error).__name__, len(lines) - done)
+                break
+            done = number
+        rest = lines[done:]
+        if rest:
+            path.write_text("".join(line + "\n" for line in rest), encoding="utf-8")
+        else:
+            path.unlink()
+    if created:
+        logger.info("created %d ticket(s) from the spool", len(created))
+    return created
 
 
 def open_ticket(report: Report, at: datetime | None = None) -> Ticket:
@@ -162,11 +209,10 @@ def open_ticket(report: Report, at: datetime | None = None) -> Ticket:
     spooling the report) when the database is unreachable."""
     at = at or utcnow()
     try:
-        replay_spool()
         with session_scope() as session:
             return _build(session, report, at)
-    except SQLAlchemyError:
-        logger.exception("ticket store unreachable; report spooled")
+    except SQLAlchemyError as error:
+        logger.error("ticket store unreachable (%s); report spooled", type(error).__name__)
         _spool(report, at)
         raise TicketStoreDown() from None
 

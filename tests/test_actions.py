@@ -14,9 +14,9 @@ DOMAIN = {"forms": {"repair_form": {"required_slots": ["problem", "location", "p
           "slots": {}}
 
 
-def tracker(text="", slots=None, sender="alice", entities=None):
-    latest = {"text": text, "intent": {"name": "inform"}, "entities": entities or []}
-    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
+def tracker(text="", slots=None, sender="alice", entities=None, channel="rest", intent="inform"):
+    latest = {"text": text, "intent": {"name": intent}, "entities": entities or []}
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
     return Tracker(sender, slots or {}, latest, events, False, None, None, "action_listen")
 
 
@@ -73,15 +73,32 @@ def test_read_back_masks_the_phone():
 
 
 def test_status_only_shows_the_residents_own_tickets(database):
-    run(ActionOpenRepairTicket(), tracker(sender="bob", slots={
+    run(ActionOpenRepairTicket(), tracker(sender="777", channel="telegram", slots={
         "problem": "灯坏了", "location": "5栋", "phone": "13812345678"}))
     with session_scope() as s:
         bobs = s.execute(select(Ticket.number)).scalar_one()
     entity = [{"entity": "ticket_no", "value": bobs}]
-    messages, _ = run(ActionTicketStatus(), tracker(f"查一下{bobs}", sender="alice", entities=entity))
+
+    def ask(sender: str, channel: str, tail: str | None = None):
+        return run(ActionTicketStatus(), tracker(f"查一下{bobs}", sender=sender, entities=entity, channel=channel,
+                                                 intent="check_ticket_status", slots={"phone_tail": tail}))
+
+    messages, _ = ask("alice", "telegram")  # Telegram's chat id is trusted: another chat sees nothing
     assert messages[0]["response"] == "utter_ticket_not_found"
-    messages, _ = run(ActionTicketStatus(), tracker(f"查一下{bobs}", sender="bob", entities=entity))
+    messages, _ = ask("777", "telegram")
     assert messages[0]["response"] == "utter_ticket_status" and messages[0]["ticket_no"] == bobs
+    messages, events = ask("777", "rest")  # REST: anyone may claim "777", so the phone is asked for
+    assert messages == [] and events == [{"event": "active_loop", "name": "ticket_status_form", "timestamp": None}]
+    messages, events = ask("alice", "rest", tail="1234")
+    assert messages[0]["response"] == "utter_phone_tail_mismatch" and events[0]["value"] is None
+    messages, _ = ask("alice", "rest", tail="5678")
+    assert messages[0]["response"] == "utter_ticket_status" and messages[0]["ticket_no"] == bobs
+
+
+def test_phone_tail_is_read_from_what_residents_type():
+    from bot.extraction import phone_tail
+    assert [phone_tail(t) for t in ("5678", "后四位是 5678", "13812345678", "138 1234 5678", "12", "56789")] == [
+        "5678", "5678", "5678", "5678", None, None]
 
 
 def test_unanswerable_questions_are_passed_on_and_recorded(database):

@@ -136,7 +136,8 @@ def test_agents_list_and_update_tickets(server):
     assert status == 200 and [h["status"] for h in updated["history"]] == ["open", "assigned"]
     assert updated["history"][-1]["note"] == "已派李师傅"
     assert agent(server, f"/agent/tickets/{ticket['number']}", {"status": "teleported"}, method="PATCH")[0] == 400
-    assert "已派单" in resident.says(f"查一下{ticket['number']}")
+    assert "后四位" in resident.says(f"查一下{ticket['number']}")
+    assert "已派单" in resident.says("5678")
 
 
 def test_suggest_and_check(server):

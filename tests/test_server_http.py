@@ -60,19 +60,6 @@ def test_complaint_gets_empathy_then_a_ticket_with_a_follow_up(server):
     assert "回电" in reply and "150＊＊＊＊5678" in reply
 
 
-def test_status_shows_only_the_residents_own_tickets(server):
-    owner = Resident(server)
-    owner.says("5栋楼道灯不亮 电话13712345678")
-    owner.says("对的")
-    [ticket] = tickets_in(server, owner.sender)
-    assert ticket["number"] in owner.says("我的报修到哪了")
-    assert ticket["number"] in owner.says(f"查一下 {ticket['number']}")
-    stranger = Resident(server)
-    reply = stranger.says(f"查一下 {ticket['number']}")
-    assert "没有找到" in reply and "5栋" not in reply
-    assert "没有查到" in stranger.says("我的报修到哪了")
-
-
 @pytest.mark.parametrize("message", [
     "", "   ", "😀😀😀", "啊" * 10_000, "<script>alert('x')</script>",
     "'; DROP TABLE tickets; --", "查一下 BX-20990101-9999",

@@ -74,15 +74,36 @@ def test_status_changes_are_kept_in_the_history(database):
         tickets.add_status(ticket.number, "teleported", "x")
 
 
-def test_a_report_survives_a_database_outage(database, tmp_path, monkeypatch):
+def test_a_report_survives_a_database_outage(database, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/missing-dir/nope.db")
     with pytest.raises(tickets.TicketStoreDown):
-        tickets.open_ticket(report(description="停电了 4栋"))
+        tickets.open_ticket(report(description="停电了 4栋", phone="13812345678"))
+    assert tickets.replay_spool() == [] and tickets.spooled()  # still down: kept for the next try
+    assert "13812345678" not in caplog.text  # no SQL parameters in the log
     monkeypatch.setenv("DATABASE_URL", database)
+    [replayed] = tickets.replay_spool()
+    assert replayed.description == "停电了 4栋" and replayed.number.endswith("0001")
+    assert not tickets.spooled()
     later = tickets.open_ticket(report(description="另一件事"))
-    descriptions = [t.description for t in tickets.tickets_of("rest:alice", limit=5)]
-    assert set(descriptions) == {"停电了 4栋", "另一件事"}
-    assert later.number.endswith("0002")  # the spooled one was created first
+    assert later.number.endswith("0002")
+    assert tickets.replay_spool() == []
+
+
+def test_a_bad_line_in_the_spool_is_kept_aside_and_blocks_nothing(database, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/missing-dir/nope.db")
+    for text_ in ("燃气味很重 5栋", "2栋电梯坏了"):
+        with pytest.raises(tickets.TicketStoreDown):
+            tickets.open_ticket(report(description=text_))
+    spool = tickets._spool_path()
+    good = spool.read_text(encoding="utf-8").splitlines()
+    # A crash mid-write leaves a truncated line between two good ones.
+    spool.write_text(good[0] + "\n" + good[1][:40] + "\n" + "[1, 2]\n" + good[1] + "\n", encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", database)
+    created = tickets.replay_spool()
+    assert [t.description for t in created] == ["燃气味很重 5栋", "2栋电梯坏了"]
+    rejected = spool.with_suffix(".rejected.jsonl").read_text(encoding="utf-8").splitlines()
+    assert rejected == [good[1][:40], "[1, 2]"] and not tickets.spooled()
+    assert tickets.open_ticket(report(description="又一件事")).number.endswith("0003")
 
 
 def test_local_time_text():

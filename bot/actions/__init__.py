@@ -9,7 +9,8 @@ install_log_masking()
 from bot.actions.complaint import (  # noqa: E402  (masking first)
     ActionOpenComplaintTicket, ValidateComplaintForm)
 from bot.actions.conversation import (  # noqa: E402
-    ActionAnswerFaq, ActionCancelReport, ActionDefaultFallback, ActionTicketStatus)
+    ActionAnswerFaq, ActionCancelReport, ActionDefaultFallback, ActionTicketStatus,
+    ValidateTicketStatusForm)
 from bot.actions.handoff import ActionEmergency, ActionHandoff  # noqa: E402
 from bot.actions.repair import (  # noqa: E402
     ActionAskRepairConfirmed, ActionExtractMessageFacts, ActionOpenRepairTicket, ValidateRepairForm)
@@ -17,5 +18,5 @@ from bot.actions.repair import (  # noqa: E402
 __all__ = [
     "ActionAnswerFaq", "ActionCancelReport", "ActionDefaultFallback", "ActionEmergency", "ActionHandoff",
     "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionExtractMessageFacts", "ActionOpenRepairTicket",
-    "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm",
+    "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm", "ValidateTicketStatusForm",
 ]

@@ -1,7 +1,12 @@
 """What every action needs: who is talking, what they said, contact validation,
-and turning a finished report into a ticket."""
+and turning a finished report into a ticket.
+
+Database work runs in a worker thread (`asyncio.to_thread`): a slow or locked
+database delays one conversation, never the action server's event loop.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -17,6 +22,12 @@ logger = logging.getLogger(__name__)
 # Slots that describe one report; cleared once its ticket exists (location and
 # phone stay: the same resident usually reports from the same flat).
 REPORT_SLOTS = ("problem", "visit_time", "repair_confirmed", "complaint_text", "requested_slot")
+
+
+# Channels whose sender id proves who is writing (Telegram's chat id). On the
+# others (REST, web chat) anyone can claim any id, so a status request must be
+# proved with the last four digits of the ticket's phone.
+TRUSTED_CHANNELS = ("telegram",)
 
 
 def reporter(tracker: Tracker) -> tuple[str, str]:
@@ -84,12 +95,12 @@ def report_from(tracker: Tracker, kind: str, description: str,
                           visit_time=tracker.get_slot("visit_time"), **location_fields(location))
 
 
-def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
-                response: str, **extra: Any) -> Tuple[Optional[Any], List[EventType]]:
+async def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
+                     response: str, **extra: Any) -> Tuple[Optional[Any], List[EventType]]:
     """Create the ticket and tell the resident its number, team and time.
     Returns (ticket or None when the database is down, events)."""
     try:
-        ticket = tickets.open_ticket(report)
+        ticket = await asyncio.to_thread(tickets.open_ticket, report)
     except tickets.TicketStoreDown:
         dispatcher.utter_message(response="utter_ticket_store_down", phone=service_phone())
         return None, clear_report()
@@ -106,8 +117,8 @@ def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
     return ticket, clear_report() + [SlotSet("ticket_no", ticket.number)]
 
 
-def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str,
-              ticket_number: Optional[str] = None) -> List[EventType]:
+async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str,
+                    ticket_number: Optional[str] = None) -> List[EventType]:
     """Record a handoff, tell the resident when a person answers, and pause the
     bot for this conversation (Rasa's ConversationPaused)."""
     message = tracker.latest_message or {}
@@ -120,9 +131,9 @@ def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str,
         emotion_score=emotion.get("score"), emotion_cues=tuple(emotion.get("cues") or ()),
         ticket_number=ticket_number)
     try:
-        handoffs.open_handoff(request)
-    except SQLAlchemyError:
-        logger.exception("could not record a handoff")
+        await asyncio.to_thread(handoffs.open_handoff, request)
+    except SQLAlchemyError as error:
+        logger.error("could not record a handoff: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_handoff_unavailable",
                                  phone=knowledge.community_facts().get("duty_phone", ""))
         return []

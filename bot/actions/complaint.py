@@ -34,4 +34,4 @@ class ActionOpenComplaintTicket(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.get_slot("complaint_text") or ""
         report = report_from(tracker, "complaint", text, location=text)
-        return open_ticket(report, dispatcher, "utter_complaint_ticket")[1]
+        return (await open_ticket(report, dispatcher, "utter_complaint_ticket"))[1]

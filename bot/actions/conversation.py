@@ -1,17 +1,18 @@
-"""Everything outside the two forms: FAQ answers, fallback, ticket status,
-cancelling a report."""
+"""Everything outside the repair and complaint forms: FAQ answers, fallback,
+ticket status (with its proof of identity on weak channels), cancelling a report."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, UserUtteranceReverted
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import faq, reports, tickets
-from bot.actions.common import (clear_report, eta_words, hand_over, latest_entity, latest_text,
+from bot import extraction, faq, reports, tickets
+from bot.actions.common import (TRUSTED_CHANNELS, clear_report, eta_words, hand_over, latest_text,
                                 reporter, service_phone)
 from bot.db import session_scope
 from bot.models import UnansweredQuestion
@@ -34,15 +35,19 @@ class ActionAnswerFaq(Action):
             return []
         channel, reporter_id = reporter(tracker)
         try:
-            with session_scope() as session:
-                session.add(UnansweredQuestion(
-                    text=question, reporter_id=reporter_id, channel=channel,
-                    best_faq_id=match.entry.id if match else None,
-                    best_score=match.score if match else None, created_at=tickets.utcnow()))
-        except SQLAlchemyError:
-            logger.exception("could not record an unanswered question")
+            await asyncio.to_thread(_record_unanswered, UnansweredQuestion(
+                text=question, reporter_id=reporter_id, channel=channel,
+                best_faq_id=match.entry.id if match else None,
+                best_score=match.score if match else None, created_at=tickets.utcnow()))
+        except SQLAlchemyError as error:
+            logger.error("could not record an unanswered question: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_faq_unknown", phone=service_phone())
         return []
+
+
+def _record_unanswered(question: UnansweredQuestion) -> None:
+    with session_scope() as session:
+        session.add(question)
 
 
 class ActionDefaultFallback(Action):
@@ -55,7 +60,7 @@ class ActionDefaultFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         if _misunderstood_before(tracker):
-            return [UserUtteranceReverted()] + hand_over(tracker, dispatcher, "misunderstood")
+            return [UserUtteranceReverted()] + await hand_over(tracker, dispatcher, "misunderstood")
         if not reports.substance(latest_text(tracker)):
             dispatcher.utter_message(response="utter_empty_message")
         else:
@@ -77,28 +82,68 @@ def _misunderstood_before(tracker: Tracker) -> bool:
     return False
 
 
+MAX_WRONG_TAILS = 3  # wrong phone tails in a session before lookups stop
+
+
+def _times_said(tracker: Tracker, response: str) -> int:
+    return sum(1 for e in tracker.events
+               if e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == response)
+
+
+def _asked_number(tracker: Tracker) -> Optional[str]:
+    """The ticket number in the resident's latest status request, if any."""
+    for event in reversed(tracker.events):
+        parse = event.get("parse_data") or {} if event.get("event") == "user" else {}
+        if (parse.get("intent") or {}).get("name") == "check_ticket_status":
+            return next((e.get("value") for e in parse.get("entities") or []
+                         if e.get("entity") == "ticket_no"), None)
+    return None
+
+
+def _lookup(reporter_id: str, number: Optional[str], tail: Optional[str]) -> Optional[List[Any]]:
+    """The tickets a status request may see; None when a numbered ticket is not
+    this resident's. With a phone tail (weak channels) a ticket is the
+    resident's when its phone ends with it; otherwise when they reported it."""
+    def proven(ticket: Any) -> bool:
+        return (ticket.contact_phone or "").endswith(tail) if tail else ticket.reporter_id == reporter_id
+
+    if number:
+        ticket = tickets.find(number)
+        return [ticket] if ticket and proven(ticket) else None
+    return [t for t in tickets.tickets_of(reporter_id) if proven(t)]
+
+
 class ActionTicketStatus(Action):
-    """A resident's own tickets only: by number, or the latest ones."""
+    """A resident's own tickets only: by number, or the latest ones. On a weak
+    channel the resident first proves it with the phone's last four digits
+    (ticket_status_form), three wrong tries at most per session."""
 
     def name(self) -> Text:
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        _, reporter_id = reporter(tracker)
-        number = latest_entity(tracker, "ticket_no")
+        channel, reporter_id = reporter(tracker)
+        tail = None
+        if channel not in TRUSTED_CHANNELS:
+            if _times_said(tracker, "utter_phone_tail_mismatch") >= MAX_WRONG_TAILS:
+                dispatcher.utter_message(response="utter_status_locked", phone=service_phone())
+                return []
+            tail = tracker.get_slot("phone_tail")
+            if not tail:
+                return [ActiveLoop("ticket_status_form")]  # the form asks for the digits
+        number = _asked_number(tracker)
         try:
-            if number:
-                found = tickets.ticket_of(reporter_id, number)
-                if not found:
-                    dispatcher.utter_message(response="utter_ticket_not_found", ticket_no=number)
-                    return []
-                rows = [found]
-            else:
-                rows = tickets.tickets_of(reporter_id)
-        except SQLAlchemyError:
-            logger.exception("ticket lookup failed")
+            rows = await asyncio.to_thread(_lookup, reporter_id, number, tail)
+        except SQLAlchemyError as error:
+            logger.error("ticket lookup failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_ticket_store_down", phone=service_phone())
+            return []
+        if not rows and tail:
+            dispatcher.utter_message(response="utter_phone_tail_mismatch")
+            return [SlotSet("phone_tail", None)]
+        if rows is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_no=number)
             return []
         if not rows:
             dispatcher.utter_message(response="utter_no_tickets")
@@ -108,6 +153,18 @@ class ActionTicketStatus(Action):
                 kind="报修" if ticket.kind == "repair" else "投诉", category=ticket.category_name,
                 status=tickets.status_text(ticket), team=ticket.team_name, **eta_words(ticket))
         return []
+
+
+class ValidateTicketStatusForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_ticket_status_form"
+
+    def validate_phone_tail(self, value: Any, dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        tail = extraction.phone_tail(str(value or ""))
+        if tail is None:
+            dispatcher.utter_message(response="utter_invalid_phone_tail")
+        return {"phone_tail": tail}
 
 
 class ActionCancelReport(Action):

@@ -2,6 +2,7 @@
 levels 1-2), upset residents, and residents who ask for a person."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -37,9 +38,9 @@ class ActionEmergency(Action):
         named_here = extraction.is_usable_location(extraction.parse_location(text))
         report = report_from(tracker, "repair", text,
                              location=text if named_here else tracker.get_slot("location"))
-        ticket, events = open_ticket(report, dispatcher, "utter_emergency_ticket",
-                                     level_name=knowledge.sla().levels[level].name)
-        return [ActiveLoop(None)] + events + hand_over(
+        ticket, events = await open_ticket(report, dispatcher, "utter_emergency_ticket",
+                                           level_name=knowledge.sla().levels[level].name)
+        return [ActiveLoop(None)] + events + await hand_over(
             tracker, dispatcher, "emergency", ticket.number if ticket else None)
 
 
@@ -59,7 +60,7 @@ class ActionHandoff(Action):
             reason = "request"
             _, reporter_id = reporter(tracker)
             try:
-                latest = tickets.tickets_of(reporter_id, limit=1)
+                latest = await asyncio.to_thread(tickets.tickets_of, reporter_id, 1)
             except SQLAlchemyError:
                 latest = []  # hand_over reports the outage
             ticket_number = latest[0].number if latest else None
@@ -71,8 +72,8 @@ class ActionHandoff(Action):
                 route = (routing.route_complaint if kind == "complaint" else routing.route_repair)(text)
                 dispatcher.utter_message(response="utter_complaint_ack", fact=reports.summary(text),
                                          category=route.category_name, team=route.team_name)
-                ticket, ticket_events = open_ticket(
+                ticket, ticket_events = await open_ticket(
                     report_from(tracker, kind, text, location=text), dispatcher, "utter_ticket_logged")
                 events += ticket_events
                 ticket_number = ticket.number if ticket else None
-        return events + hand_over(tracker, dispatcher, reason, ticket_number)
+        return events + await hand_over(tracker, dispatcher, reason, ticket_number)

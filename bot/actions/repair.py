@@ -8,13 +8,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import extraction, reports
-from bot.actions.common import ContactValidation, latest_entity, open_ticket, report_from
+from bot.actions.common import ContactValidation, latest_entity, latest_text, open_ticket, report_from
 
 
 class ActionExtractMessageFacts(Action):
     """Slot mapping run on every user turn: `location` composed from the
     building / unit / room / place entities, `emotion_level` from the parse
-    result's emotion."""
+    result's emotion, `phone_tail` from four digits while they are asked for."""
 
     def name(self) -> Text:
         return "action_extract_message_facts"
@@ -26,6 +26,10 @@ class ActionExtractMessageFacts(Action):
         parts = {e: latest_entity(tracker, e) for e in ("building", "unit", "room", "place")}
         if parts["building"] or parts["place"]:
             events.append(SlotSet("location", extraction.compose_location(**parts)))
+        if tracker.get_slot("requested_slot") == "phone_tail":
+            tail = extraction.phone_tail(latest_text(tracker))
+            if tail:
+                events.append(SlotSet("phone_tail", tail))
         return events
 
 
@@ -102,4 +106,4 @@ class ActionOpenRepairTicket(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         report = report_from(tracker, "repair", tracker.get_slot("problem") or "",
                              tracker.get_slot("location"))
-        return open_ticket(report, dispatcher, "utter_repair_ticket")[1]
+        return (await open_ticket(report, dispatcher, "utter_repair_ticket"))[1]

@@ -2,10 +2,12 @@
 
 The Rasa server imports this package to load the pipeline, so process-wide
 settings for that server are made here: phone numbers masked in every log
-record, and Rasa's per-call JSON-schema re-check replaced (bot/nlu/rasa_fixes.py).
+record, Rasa's per-call overheads removed (bot/nlu/rasa_fixes.py), and the
+guards that keep every resident answered (bot/nlu/server_guards.py).
 """
-from bot.nlu import rasa_fixes
+from bot.nlu import rasa_fixes, server_guards
 from bot.privacy import install_log_masking
 
 install_log_masking()
 rasa_fixes.apply()
+server_guards.apply()

@@ -28,11 +28,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import emotion, extraction, routing
-from bot.text import normalize
+from bot.text import MAX_RESIDENT_CHARS, normalize
 
 jieba.setLogLevel(logging.WARNING)
 
-MAX_NLU_CHARS = 1000  # longer messages are classified on their first 1000 characters
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -49,7 +48,7 @@ class TextNormalizer(GraphComponent):
     def _normalize(message: Message) -> None:
         text = message.get(TEXT)
         if text is not None:
-            message.set(TEXT, normalize(text)[:MAX_NLU_CHARS])
+            message.set(TEXT, normalize(text)[:MAX_RESIDENT_CHARS])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

@@ -1,0 +1,148 @@
+"""What the Rasa server does so that no resident meets silence or loses a
+conversation, whatever else fails. Applied in the Rasa server process
+(bot/nlu/__init__.py), around Rasa 3.6's MessageProcessor:
+
+- One length cap: a resident's message is cut to `text.MAX_RESIDENT_CHARS`
+  before anything reads it (NLU, FAQ, tickets, transcripts), and the resident
+  is told so.
+- When the action server cannot be reached or fails, the turn still gets an
+  answer: at response level 1 or 2 the safety text and the duty phone,
+  otherwise a short "please send that again" with the service phone. The turn
+  is reverted (`UserUtteranceReverted`), so a form in progress stays exactly
+  where it was and the resident's words stay in the transcript.
+- A new session (after `SESSION_IDLE_MINUTES` of silence, default: the
+  domain's session_config) keeps a conversation that waits for a person paused.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.actions import action as rasa_action
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import BotUttered, ConversationPaused, Event, UserUttered, UserUtteranceReverted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+
+from bot import knowledge
+from bot.text import MAX_RESIDENT_CHARS
+
+logger = logging.getLogger(__name__)
+ACTION_TIMEOUT = 30  # seconds; Rasa's default of 5 minutes would leave a resident waiting
+
+
+class ActionServerDown(BaseException):
+    """The action server did not run an action. A BaseException, so that Rasa's
+    own `except Exception` (which would log it and answer nothing) lets it through
+    to `handle_message` below."""
+
+
+_run_remote = RemoteAction.run
+
+
+async def _remote_run(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Event]:
+    try:
+        return await _run_remote(self, *args, **kwargs)
+    except ActionExecutionRejection:
+        raise
+    except RasaException as error:
+        raise ActionServerDown(self.name()) from error
+
+
+def _facts() -> Dict[Text, Any]:
+    try:
+        return knowledge.community_facts()
+    except Exception:  # a broken knowledge file must not silence an emergency
+        logger.exception("community facts unavailable; safety text without them")
+        return {}
+
+
+def _fallback_responses(tracker: DialogueStateTracker) -> List[tuple[str, Dict[str, Any]]]:
+    """(response name, values) the resident gets when actions cannot run."""
+    urgency = ((tracker.latest_message.parse_data or {}).get("urgency") or {}).get("level") \
+        if tracker.latest_message else None
+    facts = _facts()
+    duty = {"phone": facts.get("duty_phone", "")}
+    if urgency == 1:
+        return [("utter_emergency_safety", {"exits": facts.get("emergency_exits", ""),
+                                            "gathering_point": facts.get("gathering_point", "")}),
+                ("utter_actions_down_emergency", duty)]
+    if urgency == 2:
+        return [("utter_emergency_reassure", {}), ("utter_actions_down_emergency", duty)]
+    return [("utter_actions_down", {"phone": facts.get("service_phone", "")})]
+
+
+async def _utter(processor: MessageProcessor, tracker: DialogueStateTracker,
+                 output_channel: OutputChannel, name: str, values: Dict[str, Any]) -> BotUttered:
+    message = await processor.nlg.generate(name, tracker, output_channel.name(), **values) or {}
+    return BotUttered(message.get("text"), {k: v for k, v in message.items() if k != "text"},
+                      {"utter_action": name})
+
+
+async def _answer_without_actions(processor: MessageProcessor, tracker: DialogueStateTracker,
+                                  output_channel: OutputChannel) -> None:
+    events: List[Event] = [await _utter(processor, tracker, output_channel, name, values)
+                           for name, values in _fallback_responses(tracker)]
+    events.append(UserUtteranceReverted())
+    tracker.update_with_events(events, processor.domain)
+    await processor.execute_side_effects(events, tracker, output_channel)
+
+
+async def handle_message(self: MessageProcessor, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
+    """Rasa's handle_message, with the length cap and the answer when actions fail."""
+    cut = message.text is not None and len(message.text) > MAX_RESIDENT_CHARS
+    if cut:
+        message.text = message.text[:MAX_RESIDENT_CHARS]
+    tracker = await self.log_message(message, should_save_tracker=False)
+    if cut:
+        notice = await _utter(self, tracker, message.output_channel, "utter_message_cut",
+                              {"limit": MAX_RESIDENT_CHARS})
+        tracker.update(notice)
+        await self.execute_side_effects([notice], tracker, message.output_channel)
+    try:
+        tracker = await self.run_action_extract_slots(message.output_channel, tracker)
+        await self._run_prediction_loop(message.output_channel, tracker)
+    except ActionServerDown as down:
+        logger.error("action server failed on %s (%s); the resident got the fallback answer",
+                     down, type(down.__cause__).__name__)
+        await _answer_without_actions(self, tracker, message.output_channel)
+    await self.save_tracker(tracker)
+    if isinstance(message.output_channel, CollectingOutputChannel):
+        return message.output_channel.messages
+    return None
+
+
+def idle_minutes(processor: MessageProcessor) -> float:
+    """`SESSION_IDLE_MINUTES`, else the domain's session expiration time."""
+    configured = os.environ.get("SESSION_IDLE_MINUTES")
+    return float(configured) if configured else processor.domain.session_config.session_expiration_time
+
+
+def _has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) -> bool:
+    minutes = idle_minutes(self)
+    last = tracker.get_last_event_for(UserUttered)
+    return minutes > 0 and last is not None and (time.time() - last.timestamp) / 60 > minutes
+
+
+_update_session = MessageProcessor._update_tracker_session
+
+
+async def _update_tracker_session(self: MessageProcessor, tracker: DialogueStateTracker,
+                                  output_channel: OutputChannel, metadata: Optional[Dict] = None) -> None:
+    """A new session clears Rasa's pause; a conversation waiting for a person stays paused."""
+    paused = tracker.is_paused()
+    await _update_session(self, tracker, output_channel, metadata)
+    if paused and not tracker.is_paused():
+        tracker.update(ConversationPaused())
+
+
+def apply() -> None:
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT
+    RemoteAction.run = _remote_run  # type: ignore[method-assign]
+    MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
+    MessageProcessor._has_session_expired = _has_session_expired  # type: ignore[method-assign]
+    MessageProcessor._update_tracker_session = _update_tracker_session  # type: ignore[method-assign]

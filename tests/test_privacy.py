@@ -1,0 +1,36 @@
+"""Phone numbers and secrets never reach a log in clear, whatever writes the line."""
+from __future__ import annotations
+
+import sys
+import time
+
+from bot.privacy import LogMasker
+from bot.serve import Child
+
+
+def test_the_masker_hides_phones_secrets_and_token_fields():
+    mask = LogMasker(["s3cret-token-value", None, ""])
+    line = ('POST /webhooks/model_swap/?token=abcdefgh123 failed; Authorization: Bearer xyz987654; '
+            'key s3cret-token-value; 电话13812345678, "text": "\\u8bdd13912345678", 0571-8888 6600')
+    masked = mask(line)
+    for clear in ("abcdefgh123", "xyz987654", "s3cret-token-value", "13812345678", "13912345678", "8888 6600"):
+        assert clear not in masked
+    assert "138＊＊＊＊5678" in masked and "?token=＊＊＊" in masked
+
+
+def test_every_line_a_supervised_process_writes_is_masked(tmp_path):
+    """Tracebacks, warnings and raw writes: what logging-level masking misses."""
+    script = ("import sys, warnings\n"
+              "warnings.warn('resident 13812345678 said hi')\n"
+              "sys.stdout.write('raw write 13912345678 key abcdef123456\\n')\n"
+              "raise RuntimeError('ticket for 13712345678 failed')\n")
+    child = Child("probe", [sys.executable, "-c", script], tmp_path / "probe.log")
+    child.spawn({"PATH": "/usr/bin:/bin"}, LogMasker(["abcdef123456"]))
+    child.proc.wait(timeout=60)
+    deadline = time.monotonic() + 30  # the copying thread finishes after the process
+    while "RuntimeError" not in child.log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = child.log.read_text(encoding="utf-8")
+    assert "UserWarning" in log and "Traceback" in log and "RuntimeError" in log
+    for clear in ("13812345678", "13912345678", "13712345678", "abcdef123456"):
+        assert clear not in log
