@@ -56,8 +56,8 @@ def endpoints_yaml(action_port: int) -> str:
     """Rasa's endpoints: the action server with its secret header, and the
     conversations in SQL (both read from the environment, never written to disk)."""
     return (f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-            '  headers:\n    X-Action-Token: "${ACTION_SERVER_TOKEN}"\n'
-            'tracker_store:\n  type: SQL\n  url: "${CONVERSATIONS_DATABASE_URL}"\n')
+            '  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n'  # unquoted: Rasa expands
+            'tracker_store:\n  type: SQL\n  url: ${CONVERSATIONS_DATABASE_URL}\n')  # plain scalars only
 
 
 @dataclass
@@ -161,9 +161,12 @@ class Servers:
             rasa_args += ["--auth-token", self.auth_token]
         rasa = self._start_child("rasa", rasa_args)
         agent = self._start_child("agent-api", ["bot.agent_api", "--port", str(self.agent_port)])
-        _wait_until_up(f"{self.action_url}/health", actions, timeout)
-        _wait_until_up(f"{self.url}/", rasa, timeout)
-        _wait_until_up(f"{self.agent_url}/health", agent, timeout)
+        try:
+            for child in (actions, rasa, agent):
+                _wait_until_up(self._health_url(child.name), child, timeout)
+        except BaseException:
+            self.stop()  # `with` calls stop() only once start() has returned
+            raise
         self._watcher = threading.Thread(target=self._watch, name="supervisor", daemon=True)
         self._watcher.start()
         return self

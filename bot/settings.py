@@ -19,11 +19,14 @@ def database_url() -> str:
 
 
 def conversations_url(env: dict[str, str] | None = None) -> str:
-    """Where Rasa keeps conversations (its SQL tracker store): the database of
-    `DATABASE_URL` when set (Rasa's own `events` table), else a SQLite file
-    beside the tickets' so that a busy ticket database never stalls a chat."""
+    """Where Rasa keeps conversations (its SQL tracker store, table `events`):
+    `CONVERSATIONS_DATABASE_URL` if set; else the server database of
+    `DATABASE_URL` (PostgreSQL); else a SQLite file of its own, so that a busy
+    ticket file never stalls a chat."""
     env = os.environ if env is None else env
-    if env.get("DATABASE_URL"):
+    if env.get("CONVERSATIONS_DATABASE_URL"):
+        return env["CONVERSATIONS_DATABASE_URL"]
+    if env.get("DATABASE_URL") and not env["DATABASE_URL"].startswith("sqlite"):
         return env["DATABASE_URL"]
     var = Path(env.get("VAR_DIR") or VAR_DIR)
     var.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def test_a_dead_server_is_started_again(server):
     wait_for(lambda: child.proc is not old and child.proc.poll() is None)
     wait_for(lambda: _answers(f"{server.action_url}/health"))
     assert "actions exited with code" in child.log.read_text(encoding="utf-8")
-    assert "物业费" in Resident(server).says("物业费怎么交")
+    assert "缴费" in Resident(server).says("物业费怎么交")
 
 
 def _answers(url: str) -> bool:
@@ -153,7 +153,7 @@ def test_a_locked_ticket_database_stalls_no_other_conversation(server):
         worker = threading.Thread(target=lambda: (complaint.says("13712345678"), done.set()), daemon=True)
         worker.start()
         time.sleep(1)  # let the ticket write start waiting for the lock
-        assert "物业费" in Resident(server).says("物业费怎么交")
+        assert "缴费" in Resident(server).says("物业费怎么交")
         assert not done.is_set()  # answered while the other conversation still waits on the database
     finally:
         lock.execute("ROLLBACK")

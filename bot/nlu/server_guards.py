@@ -24,7 +24,8 @@ from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import BotUttered, ConversationPaused, Event, UserUttered, UserUtteranceReverted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, Event, UserUttered, UserUtteranceReverted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
@@ -87,7 +88,9 @@ async def _answer_without_actions(processor: MessageProcessor, tracker: Dialogue
                                   output_channel: OutputChannel) -> None:
     events: List[Event] = [await _utter(processor, tracker, output_channel, name, values)
                            for name, values in _fallback_responses(tracker)]
-    events.append(UserUtteranceReverted())
+    # As after Rasa's own fallback: the revert also undoes the `action_listen`
+    # before the message, so the conversation is put back to listening.
+    events += [UserUtteranceReverted(), ActionExecuted(ACTION_LISTEN_NAME)]
     tracker.update_with_events(events, processor.domain)
     await processor.execute_side_effects(events, tracker, output_channel)
 
