@@ -162,7 +162,7 @@ def bench_rest(model: Path) -> None:
         db.migrate(url)
         knowledge_copy = Path(tmp) / "knowledge"  # the workbench figures edit it
         shutil.copytree(training.ROOT / "knowledge", knowledge_copy)
-        with Servers(model, rasa_port=16005, action_port=16055, auth_token=uuid.uuid4().hex,
+        with Servers(model, rasa_port=18005, action_port=18055, auth_token=uuid.uuid4().hex,
                      env={"DATABASE_URL": url, "VAR_DIR": tmp, "KNOWLEDGE_DIR": str(knowledge_copy)}) as servers:
             for m in messages:  # warm-up
                 _turn(servers.url, "warmup", m)
@@ -201,6 +201,7 @@ def bench_rest(model: Path) -> None:
             print("== Agent API over HTTP: " + "; ".join(
                 f"{k} p50 {percentile(v, 50):.1f} ms, p95 {percentile(v, 95):.1f} ms" for k, v in over_http.items()))
             bench_workbench(servers)
+            bench_long_conversation(servers)
             actions_proc, rasa_proc, agent_proc = servers.procs
             print(f"== Server memory (RSS): Rasa server {_rss_mb(rasa_proc.pid):.0f} MB, "
                   f"action server {_rss_mb(actions_proc.pid):.0f} MB, agent API {_rss_mb(agent_proc.pid):.0f} MB")
@@ -250,6 +251,19 @@ def bench_workbench(servers: Servers) -> None:
     talker.join()
     print(f"== Model hot swap: {swap_seconds:.1f} s to load and swap; {len(during)} turns answered meanwhile, "
           f"p50 {percentile(during, 50):.0f} ms, max {max(during):.0f} ms, none dropped")
+
+
+def bench_long_conversation(servers: Servers, turns: int = 300) -> None:
+    """One resident's long chat: does a turn slow down as the conversation grows
+    (the action server gets only the last events; conversations live in SQL)?"""
+    rasa_pid = servers.children["rasa"].proc.pid
+    before = _rss_mb(rasa_pid)
+    sender = uuid.uuid4().hex
+    messages = ["物业费怎么交", "快递放哪里", "谢谢", "门禁卡丢了怎么办", "你好"]
+    times = [_turn(servers.url, sender, messages[i % len(messages)]) for i in range(turns)]
+    print(f"== A {turns}-turn conversation: median turn {percentile(times[:20], 50):.0f} ms in turns 1-20, "
+          f"{percentile(times[-20:], 50):.0f} ms in turns {turns - 19}-{turns}; "
+          f"Rasa RSS {before:.0f} -> {_rss_mb(rasa_pid):.0f} MB")
 
 
 def _reply(url: str, message: str) -> list:

@@ -54,3 +54,32 @@ def test_migrations_and_tickets_on_postgresql(postgres_url, monkeypatch, tmp_pat
     [latest] = tickets.tickets_of("rest:pg", limit=1)
     assert latest.team_name == "特种设备组" and latest.contact_phone == "13812345678"
     assert tickets.ticket_of("rest:someone-else", numbers[0]) is None
+
+
+def test_conversations_are_kept_in_postgresql(postgres_url, tmp_path, monkeypatch):
+    """The tracker store that bot.serve configures for Rasa, on PostgreSQL."""
+    import asyncio
+
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ConversationPaused, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot import settings
+    from bot.serve import endpoints_yaml
+
+    monkeypatch.setenv("CONVERSATIONS_DATABASE_URL", settings.conversations_url({"DATABASE_URL": postgres_url}))
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "x" * 10)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(endpoints_yaml(5055))
+    domain = Domain.load("domain.yml")
+    store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"), domain)
+    assert store.engine.url.drivername.startswith("postgresql")
+    tracker = DialogueStateTracker.from_events("pg-resident", [
+        UserUttered("转人工", {"name": "request_human"}), SlotSet("phone", "13812345678"), ConversationPaused()],
+        domain.slots)
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"),
+                                            domain).retrieve("pg-resident"))
+    assert again.is_paused() and again.get_slot("phone") == "13812345678"
