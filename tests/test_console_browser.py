@@ -181,7 +181,8 @@ def test_a_trainer_edits_an_answer_and_the_bot_uses_it_at_once(server, staff, br
     rows[-1].find_element(By.CSS_SELECTOR, "input.phrase").send_keys("关我什么事")
     rows[-1].find_element(By.CSS_SELECTOR, "input.wide").send_keys("这件事我来帮您跟进")
     browser.find_element(By.ID, "save-data").click()
-    said = wait(browser, lambda d: d.find_element(By.ID, "toast").text
+    toast = browser.find_element(By.ID, "toast")
+    said = wait(browser, lambda d: ("已保存" in toast.text or "bad" in toast.get_attribute("class")) and toast.text
                 or [e.text for e in d.find_elements(By.CSS_SELECTOR, "main .error")])
     assert "已保存" in said, said
     shot(browser, "phrases")
