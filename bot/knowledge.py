@@ -7,9 +7,11 @@ takes the assistant down.
 """
 from __future__ import annotations
 
+import html
 import logging
 import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -132,9 +134,53 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+# The web chat renders answers as Markdown (and other clients may render HTML), so
+# an answer holds no HTML tag and no link a browser would run outside these schemes.
+SAFE_SCHEMES = ("http", "https", "tel", "mailto")
+_RUNNABLE_SCHEMES = ("javascript", "vbscript", "livescript", "data", "file")
+_HTML_TAG = re.compile(r"</?[a-z][a-z0-9-]*(?=[\s/>]|$)|<[!?]")  # on lower-cased text
+_SCHEME = re.compile(r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]*):")
+_LINK_TARGET = ("](", "]:", "<")  # [text](target), [ref]: target, <target>
+
+
+def _as_browser_reads(text: str) -> str:
+    """Entities decoded (twice, for &amp;#106;), Markdown escapes and invisible
+    characters dropped, every whitespace a plain space, lower case."""
+    text = html.unescape(html.unescape(text)).replace("\\", "")
+    return "".join(" " if ch.isspace() else ch for ch in text
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")).lower()
+
+
+def _unsafe_scheme(text: str) -> str | None:
+    """A link scheme other than SAFE_SCHEMES, looked for with the spaces kept
+    and with every space removed (browsers drop tabs and newlines in URLs)."""
+    for flat in (text, text.replace(" ", "")):
+        for m in _SCHEME.finditer(flat):
+            scheme = m.group(1)
+            if scheme in SAFE_SCHEMES:
+                continue
+            if (scheme in _RUNNABLE_SCHEMES or flat.startswith("//", m.end())
+                    or flat[:m.start()].rstrip().endswith(_LINK_TARGET)):
+                return f"{scheme}:"
+    return None
+
+
+def _refuse_markup(text: str, where: str) -> None:
+    readable = _as_browser_reads(text)
+    tag = _HTML_TAG.search(readable)
+    if tag:
+        raise KnowledgeError(f"{where}：含有网页标签“{tag.group(0)}”，网页聊天会把它当作网页代码，请只写文字")
+    scheme = _unsafe_scheme(readable)
+    if scheme:
+        raise KnowledgeError(f"{where}：含有不安全的链接“{scheme}”，链接只能以 {'、'.join(SAFE_SCHEMES)} 开头")
+
+
 def parse_community(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not data:
         raise KnowledgeError("community.yml：必须是“名称: 内容”的映射")
+    for name, value in data.items():
+        for text in value if isinstance(value, list) else [value]:
+            _refuse_markup(str(text), f"community.yml 小区信息“{name}”")
     return data
 
 
@@ -155,6 +201,7 @@ def _clean_text(value: Any, where: str, limit: int) -> str:
         raise KnowledgeError(f"{where}：含有不可见的控制字符")
     if len(text) > limit:
         raise KnowledgeError(f"{where}：超过 {limit} 个字")
+    _refuse_markup(text, where)
     return text
 
 
@@ -185,6 +232,7 @@ def parse_faq(data: Any) -> tuple[FaqEntry, ...]:
             raise KnowledgeError(f"{where}：答案里的占位符不完整（{{ 和 }} 要成对，{exc}）") from None
         if unknown:
             raise KnowledgeError(f"{where}：答案引用了不存在的小区信息 {sorted(unknown)}（见 community.yml）")
+        _refuse_markup(fill(answer, community) or answer, f"{where} 的答案（填入小区信息后）")
         cleaned = []
         for q in questions:
             if not isinstance(q, str) or not question_key(q):

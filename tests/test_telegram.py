@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from fake_telegram import button_press, edited, message
-from http_helpers import AGENT_TOKEN, TELEGRAM_SECRET, post
+from http_helpers import AGENT_TOKEN, TELEGRAM_SECRET, TOKEN, post
 
 _chats = itertools.count(700_001)
 
@@ -109,6 +110,62 @@ def test_unknown_and_malformed_updates_do_not_break_the_webhook(server, fake_tel
     assert send(server, {"no": "update"}) == 400
     chat = next(_chats)
     assert say(server, chat, "你好") == 200 and fake_telegram.texts(chat)
+
+
+def turns_of_chat(server, chat: int) -> list[str]:
+    """What the resident said, as Rasa's tracker recorded it."""
+    status, tracker = post(f"{server.url}/conversations/{chat}/tracker?token={TOKEN}", None, method="GET")
+    assert status == 200
+    return [e["text"] for e in tracker["events"] if e["event"] == "user"]
+
+
+def send_at_once(server, update: dict, times: int = 2) -> list[int]:
+    with ThreadPoolExecutor(times) as pool:
+        return list(pool.map(lambda _: send(server, update), range(times)))
+
+
+def test_a_redelivered_update_is_answered_once(server, fake_telegram):
+    chat = next(_chats)
+    question = message(chat, text="物业费多少钱一平")
+    assert send(server, question) == 200
+    answered = fake_telegram.sent(chat)
+    assert answered and "2.80" in answered[-1]["text"]
+    assert send(server, question) == 200  # Telegram retries a webhook it found slow
+    assert fake_telegram.sent(chat) == answered
+    assert turns_of_chat(server, chat) == ["物业费多少钱一平"]
+
+
+def test_concurrent_deliveries_of_one_update_make_one_turn_and_one_ticket(server, fake_telegram):
+    chat = next(_chats)
+    assert send_at_once(server, message(chat, text="3栋502卫生间漏水了 电话13812345678")) == [200, 200]
+    assert send_at_once(server, message(chat, text="随时")) == [200, 200]
+    assert turns_of_chat(server, chat) == ["3栋502卫生间漏水了 电话13812345678", "随时"]
+    replies = len(fake_telegram.sent(chat))
+    confirm = button_press(chat, "/affirm")
+    assert send_at_once(server, confirm, times=3) == [200, 200, 200]
+    [ticket] = tickets_of_chat(server, chat)
+    assert [p["callback_query_id"] for m, p in fake_telegram.calls
+            if m == "answerCallbackQuery" and p["callback_query_id"] == confirm["callback_query"]["id"]] \
+        == [confirm["callback_query"]["id"]]
+    assert len(fake_telegram.sent(chat)) == replies + 1 and ticket["number"] in fake_telegram.texts(chat)[-1]
+
+
+def test_a_refused_delivery_does_not_count_as_seen(server, fake_telegram):
+    chat = next(_chats)
+    question = message(chat, text="快递放哪里")
+    assert send(server, question, secret="wrong") == 403
+    assert fake_telegram.texts(chat) == []
+    assert send(server, question) == 200
+    assert "快递驿站" in fake_telegram.texts(chat)[-1]
+
+
+def test_the_memory_of_update_ids_is_bounded():
+    from bot.channels.telegram import _SeenUpdates
+    seen = _SeenUpdates(size=3)
+    assert [seen.first_time(i) for i in (1, 2, 1, 3, 4)] == [True, True, False, True, True]
+    assert len(seen.ids) == len(seen.order) == 3
+    assert seen.first_time(1) is True  # the oldest was forgotten to make room
+    assert seen.first_time(4) is False
 
 
 def test_a_flood_from_one_chat_is_slowed_down(server, fake_telegram):

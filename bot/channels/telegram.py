@@ -7,7 +7,9 @@ off: its webhook answers 404.
 
 POST /webhooks/telegram/webhook takes Telegram's updates. The secret-token
 header Telegram sends (set with setWebhook's `secret_token`) is compared in
-constant time; a request without it is refused with 403.
+constant time; a request without it is refused with 403. Telegram sends an
+update again when the webhook was slow to answer: an update id already accepted
+is answered 200 and nothing else happens.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ MAX_MESSAGE = 4096          # Telegram's own limit per message
 MAX_INCOMING = 4000         # longer texts are cut before they reach the assistant
 SEND_ATTEMPTS = 3
 FLOOD_LIMIT, FLOOD_WINDOW = 20, 60.0  # messages per chat per window (seconds)
+REMEMBERED_UPDATES = 10_000  # update ids kept to recognise Telegram's redeliveries
 
 NOT_TEXT = "目前我只能看懂文字和照片。请用文字描述一下您的问题，比如\"3栋502厨房漏水\"。"
 EDITED = "看到您修改了刚才的消息。如需更正，请直接发一条新消息，我按新内容处理。"
@@ -115,6 +118,26 @@ class _FloodGuard:
         return len(times) <= FLOOD_LIMIT, len(times) == FLOOD_LIMIT + 1
 
 
+class _SeenUpdates:
+    """The ids of the last REMEMBERED_UPDATES accepted updates."""
+
+    def __init__(self, size: int = REMEMBERED_UPDATES) -> None:
+        self.size = size
+        self.ids: set[int] = set()
+        self.order: Deque[int] = deque()
+
+    def first_time(self, update_id: int) -> bool:
+        """Record the id; False if it was recorded already. No await in here, so
+        two deliveries handled concurrently cannot both be the first."""
+        if update_id in self.ids:
+            return False
+        self.ids.add(update_id)
+        self.order.append(update_id)
+        if len(self.order) > self.size:
+            self.ids.discard(self.order.popleft())
+        return True
+
+
 class TelegramInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -131,6 +154,7 @@ class TelegramInput(InputChannel):
         self.bot = make_bot(token) if self.enabled else None
         self.output = TelegramOutput(self.bot) if self.bot else None
         self.flood = _FloodGuard()
+        self.seen = _SeenUpdates()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return self.output  # no network here: Rasa calls this synchronously
@@ -209,6 +233,9 @@ class TelegramInput(InputChannel):
                 return response.json({"error": "not a Telegram update"}, status=400)
             if update is None:
                 return response.json({"error": "not a Telegram update"}, status=400)
+            if not self.seen.first_time(update.update_id):
+                logger.info("ignored Telegram update %s: delivered again", update.update_id)
+                return response.json({"ok": True})
             try:
                 await self.handle(update, on_new_message)
             except Exception:  # never let one update take the webhook down
