@@ -36,7 +36,8 @@ from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from bot import settings
-from bot.extraction import mask_phone, mask_phones_in_log
+from bot.extraction import mask_phone
+from bot.privacy import mask_log_text
 
 HOST = "127.0.0.1"
 MB = 1024 * 1024
@@ -54,7 +55,7 @@ class Probe:
 
     def describe(self, limit: int = 120) -> str:
         """The body as sent (bytes that are not UTF-8 as \\x escapes), cut, phones masked."""
-        text = mask_phones_in_log(self.body.decode("utf-8", "backslashreplace"))
+        text = mask_log_text(self.body.decode("utf-8", "backslashreplace"))
         for phone in self.phones:
             text = text.replace(phone, mask_phone(phone)).replace(phone.translate(FULL_WIDTH), mask_phone(phone))
         more = f" …({len(self.body)} bytes in all)" if len(text) > limit else ""

@@ -224,17 +224,6 @@ def phone_tail(text: str) -> str | None:
     return run[-4:] if run else None
 
 
-# In logs numbers may sit right after letters (JSON escapes such as \u8bdd13812345678),
-# so log masking looks for the shapes of mobile and landline numbers wherever they are.
-_LOG_PHONE = re.compile(
-    r"(?<!\d)(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4})(?!\d)")
-
-
-def mask_phones_in_log(text: str) -> str:
-    """Every mobile- or landline-shaped number masked, whatever surrounds it."""
-    return _LOG_PHONE.sub(lambda m: mask_phone(m.group(0)), text)
-
-
 # --- ticket numbers ------------------------------------------------------------
 
 _TICKET = re.compile(r"(?<![A-Za-z])(BX|TS)\s*-?\s*(\d{8})\s*-?\s*(\d{4})(?!\d)", re.IGNORECASE)

@@ -12,13 +12,42 @@ import logging
 import re
 from typing import Iterable
 
-from bot.extraction import mask_phones_in_log
+from bot.extraction import mask_phone
 
 _installed = False
 HIDDEN = "＊＊＊"
+
+# A log line may hold a number in forms a resident's text does not: right after a
+# JSON escape that ends in a digit (电 is \u7535), as escaped or raw full-width
+# digits, or behind a country code with no separator (8613812345678).
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_STAND_IN = "\ue000"  # an escape, while numbers are looked for (it holds no digit)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_LOG_PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}"
+                        r"|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4})(?!\d)")
 # A secret in a URL or a header, whoever's it is: ?token=..., Authorization: Bearer ...
 _SECRET_FIELDS = re.compile(r"(?i)((?:[?&]token=)|(?:bearer\s+)|(?:secret[-_]token[\"']?\s*[:=]\s*[\"']?))"
                             r"[^\s&\"',;)]+")
+
+
+def mask_log_text(text: str) -> str:
+    """Every mobile- or landline-shaped number in a log line masked, whatever
+    surrounds it or however it is written."""
+    escapes: list[str] = []
+
+    def stand_in(match: re.Match) -> str:
+        code = int(match.group(1), 16)
+        if 0xFF10 <= code <= 0xFF19:  # an escaped full-width digit: a digit
+            return str(code - 0xFF10)
+        escapes.append(match.group(0))
+        return _STAND_IN
+
+    plain = _ESCAPE.sub(stand_in, text.translate(_FULL_WIDTH))
+    masked = _LOG_PHONE.sub(lambda m: mask_phone(m.group(0)), plain)
+    if masked == plain:
+        return text
+    restore = iter(escapes)
+    return re.sub(_STAND_IN, lambda _: next(restore), masked)
 
 
 class LogMasker:
@@ -31,7 +60,7 @@ class LogMasker:
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, HIDDEN)
-        return _SECRET_FIELDS.sub(lambda m: m.group(1) + HIDDEN, mask_phones_in_log(text))
+        return _SECRET_FIELDS.sub(lambda m: m.group(1) + HIDDEN, mask_log_text(text))
 
 
 def install_log_masking() -> None:

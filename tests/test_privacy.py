@@ -4,7 +4,9 @@ from __future__ import annotations
 import sys
 import time
 
-from bot.privacy import LogMasker
+import pytest
+
+from bot.privacy import LogMasker, mask_log_text
 from bot.serve import Child
 
 
@@ -16,6 +18,27 @@ def test_the_masker_hides_phones_secrets_and_token_fields():
     for clear in ("abcdefgh123", "xyz987654", "s3cret-token-value", "13812345678", "13912345678", "8888 6600"):
         assert clear not in masked
     assert "138＊＊＊＊5678" in masked and "?token=＊＊＊" in masked
+
+
+@pytest.mark.parametrize("line, clear", [
+    ('{"text": "\\u8bdd18612345678"}', "18612345678"),
+    ('{"text": "\\u7535\\u8bdd 13812345678"}', "13812345678"),
+    ('"\\u753514412621080"', "14412621080"),  # 电 ends in a digit
+    ('"\\u6211138-1234-5678"', "138-1234-5678"),
+    ("我电话8613206786418，门禁卡丢了", "3206786418"),
+    ("+86 13812345678", "13812345678"),
+    ('"\\uff11\\uff13\\uff13\\uff11\\uff19\\uff19\\uff13\\uff10\\uff16\\uff19\\uff17"', "\\uff19\\uff17"),
+    ("请回电１３３１９９３０６９７", "１９９３０６９７"),
+    ('"tel": "0571-8888 6600"', "8888 6600"),
+])
+def test_numbers_are_masked_however_a_log_line_holds_them(line, clear):
+    masked = mask_log_text(line)
+    assert clear not in masked and "＊＊＊＊" in masked
+
+
+def test_log_masking_leaves_other_numbers_and_escapes_alone():
+    line = '{"ticket": "BX-20261122-0007", "room": "8-2-1102", "text": "\\u8bdd\\u4e86", "n": 1234567}'
+    assert mask_log_text(line) == line
 
 
 def test_every_line_a_supervised_process_writes_is_masked(tmp_path):
