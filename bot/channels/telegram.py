@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_MESSAGE = 4096          # Telegram's own limit per message
-MAX_INCOMING = 4000         # longer texts are cut before they reach the assistant
 SEND_ATTEMPTS = 3
 FLOOD_LIMIT, FLOOD_WINDOW = 20, 60.0  # messages per chat per window (seconds)
 REMEMBERED_UPDATES = 10_000  # update ids kept to recognise Telegram's redeliveries
@@ -199,7 +198,8 @@ class TelegramInput(InputChannel):
             if file is None:
                 return "照片没能收到，请稍后再发一次。"
             data = bytes(await file.download_as_bytearray())
-            number = attachments.attach_photo(reporter_id, data, self.name())
+            # In a worker thread: a slow database must not stall Rasa's event loop.
+            number = await asyncio.to_thread(attachments.attach_photo, reporter_id, data, self.name())
         except attachments.AttachmentRefused as refusal:
             return str(refusal)
         except TelegramError:
@@ -210,7 +210,7 @@ class TelegramInput(InputChannel):
     async def _to_rasa(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], chat_id: int,
                        text: str, update: Update) -> None:
         await on_new_message(UserMessage(
-            text[:MAX_INCOMING], self.output, str(chat_id), input_channel=self.name(),
+            text, self.output, str(chat_id), input_channel=self.name(),
             metadata={"telegram_update_id": update.update_id}))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
