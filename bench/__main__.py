@@ -1,6 +1,6 @@
 """Benchmark: accuracy on the shared dev set, and speed. Prints its figures.
 
-    python -m bench [--dev ../shared/eval/dev.tsv] [--skip-rest]
+    python -m bench [--dev tests/data/dev.tsv] [--skip-rest] [--fuzz 10000]
 
 Classes follow DEVELOPERS.md: emergency = any message at response level 1 or 2;
 otherwise faq / repair (repair_request) / complaint; everything else is other.
@@ -155,7 +155,15 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def bench_rest(model: Path) -> None:
+def bench_fuzz(servers: Servers, count: int) -> None:
+    """Hostile and odd requests against the real servers (bench/fuzz.py)."""
+    from bench import fuzz
+    result = fuzz.run(servers.url, count, seed=1, workers=2, deadline=3600,
+                      pids={name: child.proc.pid for name, child in servers.children.items()})
+    print(f"\n== Fuzz ({count} requests): " + result.summary())
+
+
+def bench_rest(model: Path, fuzz_count: int) -> None:
     messages = ["你好", "物业费怎么交", "门禁卡丢了怎么办", "快递放哪里", "谢谢", "装修押金多少"]
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -205,6 +213,8 @@ def bench_rest(model: Path) -> None:
             actions_proc, rasa_proc, agent_proc = servers.procs
             print(f"== Server memory (RSS): Rasa server {_rss_mb(rasa_proc.pid):.0f} MB, "
                   f"action server {_rss_mb(actions_proc.pid):.0f} MB, agent API {_rss_mb(agent_proc.pid):.0f} MB")
+            if fuzz_count:
+                bench_fuzz(servers, fuzz_count)
 
 
 def _call(url: str, payload: dict | None, method: str, headers: dict | None = None) -> dict:
@@ -272,8 +282,9 @@ def _reply(url: str, message: str) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dev", type=Path, default=training.ROOT.parent / "shared" / "eval" / "dev.tsv")
+    parser.add_argument("--dev", type=Path, default=training.ROOT / "tests" / "data" / "dev.tsv")
     parser.add_argument("--skip-rest", action="store_true", help="NLU figures only")
+    parser.add_argument("--fuzz", type=int, default=10_000, help="fuzz requests against the servers (0: none)")
     args = parser.parse_args()
     model = training.train()
     stats = json.loads(training.STATS_FILE.read_text()) if training.STATS_FILE.exists() else {}
@@ -283,7 +294,7 @@ def main() -> None:
     evaluate_emotion_and_urgency(args.dev)
     bench_phrases()
     if not args.skip_rest:
-        bench_rest(model)
+        bench_rest(model, args.fuzz)
 
 
 if __name__ == "__main__":
