@@ -142,6 +142,13 @@ def open_ticket(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
     return recent[0] if recent and recent[0].status in OPEN_STATUSES else None
 
 
+def client_address(request: Request) -> str:
+    """The peer's address; a proxy's X-Forwarded-For or Forwarded header counts
+    only when Sanic is told to trust it (SANIC_PROXIES_COUNT, SANIC_REAL_IP_HEADER
+    or SANIC_FORWARDED_SECRET)."""
+    return request.remote_addr or request.ip
+
+
 def create_app(rasa: RasaClient, token: str) -> Sanic:
     app = Sanic("wuye_agent_api")
     throttle = accounts.SignInThrottle()
@@ -183,14 +190,14 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         data = body(request)
         if not data.get("username") or not data.get("password"):
             return error(400, "请输入用户名和密码")
-        username = str(data["username"])
-        if throttle.locked(username):
+        username, address = str(data["username"]), client_address(request)
+        if throttle.locked(address, username):
             return error(429, f"连续登录失败次数过多，请 {accounts.LOCKOUT_MINUTES} 分钟后再试")
         signed_in = accounts.sign_in(username, str(data["password"]))
         if signed_in is None:
-            throttle.failed(username)
+            throttle.failed(address, username)
             return error(401, "用户名或密码不正确")
-        throttle.succeeded(username)
+        throttle.succeeded(address, username)
         session_token, person = signed_in
         reply = json({"username": person.username, "role": person.role})
         reply.cookies[COOKIE] = session_token

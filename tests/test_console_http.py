@@ -1,8 +1,10 @@
-"""The console's HTTP side against the real servers: who may call what, the
-trainer workbench (validated, versioned, live FAQ edits; try it; the review
-queue) and the ticket filters."""
+"""The console's HTTP side against the real servers: who may call what,
+sign-in throttling by client address, the trainer workbench (validated,
+versioned, live FAQ edits; try it; the review queue) and the ticket filters."""
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import time
 import urllib.request
@@ -11,6 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
+from bot import accounts
 from http_helpers import AGENT_TOKEN, TOKEN, Resident, Tab, post
 
 MISSING = "BX-20990101-0001"
@@ -31,6 +34,25 @@ TRAINER_ENDPOINTS = [
     ("POST", "/trainer/review/999999/discard", {}), ("GET", "/trainer/retrain", None),
 ]
 ALLOWED = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer"}}
+
+
+def send(server, method: str, path: str, content: bytes, headers: dict,
+         source: str = "127.0.0.1") -> tuple[int, object]:
+    """(status, JSON body) of one request to the console service from address
+    `source`: on Linux any 127.x.y.z reaches a server listening on 127.0.0.1."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.agent_port, timeout=60,
+                                            source_address=(source, 0))
+    try:
+        connection.request(method, path, content, headers)
+        reply = connection.getresponse()
+        return reply.status, json.loads(reply.read() or b"null")
+    finally:
+        connection.close()
+
+
+def sign_in_from(server, source: str, username: str, password: str, headers: dict | None = None) -> tuple[int, dict]:
+    content = json.dumps({"username": username, "password": password}).encode()
+    return send(server, "POST", "/auth/login", content, {"Content-Type": "application/json", **(headers or {})}, source)
 
 
 def signed_in(server, staff, role: str) -> Tab:
@@ -55,13 +77,25 @@ def test_every_endpoint_admits_only_its_roles(server, staff, area, endpoints):
                 assert status == 403 and role in body["error"], (role, method, path)
 
 
-def test_guessing_passwords_locks_the_name(server, staff):
+def test_guessing_passwords_locks_the_name_for_the_guessers_address_only(server, staff):
+    """Nobody can lock a colleague out by typing wrong passwords for their name.
+    The guesser (127.0.0.2) claims, in vain, to be forwarded for the colleague's address."""
     username, password = staff["agent"]
-    tab = Tab(server.agent_url)
-    for _ in range(5):
-        assert tab.call("/auth/login", {"username": username, "password": "guess guess"})[0] == 401
-    status, body = tab.call("/auth/login", {"username": username, "password": password})
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+        assert sign_in_from(server, "127.0.0.2", username, "guess guess", {"X-Forwarded-For": "127.0.0.1"})[0] == 401
+    status, body = sign_in_from(server, "127.0.0.2", username, password)
     assert status == 429 and "分钟后再试" in body["error"]
+    status, body = sign_in_from(server, "127.0.0.1", username, password)
+    assert status == 200 and body == {"username": username, "role": "agent"}
+
+
+def test_guessing_across_names_locks_the_address(server, staff):
+    username, password = staff["trainer"]
+    for i in range(accounts.MAX_FAILED_PER_ADDRESS):
+        assert sign_in_from(server, "127.0.0.3", f"nobody-{i}", "guess guess")[0] == 401
+    status, body = sign_in_from(server, "127.0.0.3", username, password)
+    assert status == 429 and "分钟后再试" in body["error"]
+    assert sign_in_from(server, "127.0.0.1", username, password)[0] == 200
 
 
 def test_the_console_pages_are_served_with_a_strict_script_policy(server):
