@@ -6,6 +6,9 @@ Every route under /agent needs a person with the agent permission (an agent or
 an admin, signed in through /auth/login: an HttpOnly session cookie), or the
 service credential `Authorization: Bearer $AGENT_API_TOKEN`. Accounts are made
 with `python -m bot.accounts create`.
+Every request that changes something (POST, PUT, PATCH, DELETE) must send
+JSON and, from a browser, come from the console's own pages
+(bot.http_json.refuse_write).
 Conversations live in Rasa: this service reads transcripts and sends replies
 through Rasa's HTTP API ($RASA_URL, $RASA_AUTH_TOKEN), so a reply reaches the
 resident on the channel they wrote from (`output_channel=latest`).
@@ -42,7 +45,7 @@ from sanic.response import HTTPResponse, file, json, redirect
 
 from bot import accounts, handoffs, phrases, review, tickets, workbench_api
 from bot.accounts import Person
-from bot.http_json import body, error
+from bot.http_json import body, error, refuse_write
 from bot.extraction import mask_phones
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
 from bot.privacy import install_log_masking
@@ -153,11 +156,16 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     app = Sanic("wuye_agent_api")
     throttle = accounts.SignInThrottle()
 
-    def who(request: Request) -> Person | None:
+    def by_service(request: Request) -> bool:
         given = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
-        if given and hmac.compare_digest(given.encode(), token.encode()):
-            return SERVICE
-        return accounts.person_for(request.cookies.get(COOKIE))
+        return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+    def who(request: Request) -> Person | None:
+        return SERVICE if by_service(request) else accounts.person_for(request.cookies.get(COOKIE))
+
+    @app.middleware("request")
+    async def guard_writes(request: Request) -> HTTPResponse | None:
+        return refuse_write(request, scripted=by_service(request))
 
     @app.middleware("request")
     async def authenticate(request: Request) -> HTTPResponse | None:

@@ -1,10 +1,15 @@
-"""JSON request and error helpers shared by the agent and trainer routes."""
+"""JSON request and error helpers shared by the agent and trainer routes, and
+the guard on requests that change something."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def error(status: int, message: str, **extra: Any) -> HTTPResponse:
@@ -18,3 +23,34 @@ def body(request: Request) -> dict:
     except Exception:  # Sanic raises its own InvalidUsage for malformed JSON
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an origin or URL; None if it names no host."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number
+        return None
+    return (scheme, parts.hostname, port) if parts.hostname else None
+
+
+def refuse_write(request: Request, scripted: bool) -> HTTPResponse | None:
+    """Why a request that changes something is refused, or None. It must be JSON,
+    which an HTML form cannot send; and a browser's must come from this service's
+    own pages: a page on another port of the same host is another origin, which
+    SameSite cookies do not keep out. `scripted` (the service token, which no
+    browser sends by itself) needs JSON only."""
+    if request.method not in WRITES:
+        return None
+    if request.content_type.split(";")[0].strip().lower() != "application/json":
+        return error(415, "请求内容必须是 JSON（Content-Type: application/json）")
+    if scripted:
+        return None
+    origin = request.headers.get("origin")
+    own = _origin(f"{request.scheme}://{request.host}")
+    if (request.headers.get("sec-fetch-site") in ("cross-site", "same-site")
+            or (origin is not None and (own is None or _origin(origin) != own))):
+        return error(403, "只接受本工作台页面发出的操作请求，其他网页发来的已拒绝")
+    return None

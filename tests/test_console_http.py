@@ -1,6 +1,8 @@
-"""The console's HTTP side against the real servers: who may call what,
-sign-in throttling by client address, the trainer workbench (validated,
-versioned, live FAQ edits; try it; the review queue) and the ticket filters."""
+"""The console's HTTP side against the real servers: who may call what, what a
+request that changes something must look like (JSON, from the console's own
+origin), sign-in throttling by client address, the trainer workbench
+(validated, versioned, live FAQ edits; try it; the review queue) and the
+ticket filters."""
 from __future__ import annotations
 
 import http.client
@@ -13,7 +15,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from bot import accounts
+from bot import accounts, settings, tickets
 from http_helpers import AGENT_TOKEN, TOKEN, Resident, Tab, post
 
 MISSING = "BX-20990101-0001"
@@ -34,6 +36,7 @@ TRAINER_ENDPOINTS = [
     ("POST", "/trainer/review/999999/discard", {}), ("GET", "/trainer/retrain", None),
 ]
 ALLOWED = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer"}}
+SERVICE = {"Authorization": f"Bearer {AGENT_TOKEN}"}
 
 
 def send(server, method: str, path: str, content: bytes, headers: dict,
@@ -96,6 +99,50 @@ def test_guessing_across_names_locks_the_address(server, staff):
     status, body = sign_in_from(server, "127.0.0.3", username, password)
     assert status == 429 and "分钟后再试" in body["error"]
     assert sign_in_from(server, "127.0.0.1", username, password)[0] == 200
+
+
+def test_a_change_must_be_json_from_the_consoles_own_pages(server, staff, monkeypatch, tmp_path):
+    """SameSite cookies go along with a form posted from another port of this host
+    (the residents' web chat, say), so the service itself refuses such requests."""
+    monkeypatch.setattr(settings, "VAR_DIR", tmp_path)  # where open_ticket looks for spooled reports
+    number = tickets.open_ticket(tickets.Report("repair", "3栋楼道灯不亮", "rest", "rest:origin-probe")).number
+    token, _ = accounts.sign_in(*staff["agent"])
+    agent = {"Cookie": f"wuye_session={token}"}
+    trainer = {"Cookie": f"wuye_session={accounts.sign_in(*staff['trainer'])[0]}"}
+    faq_before = (server.knowledge_dir / "faq.yml").read_bytes()
+    for headers, expected in [
+        ({"Content-Type": "text/plain"}, 415),  # what an HTML form can send
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        ({**SERVICE, "Content-Type": "text/plain"}, 415),  # scripts send JSON too
+        ({"Origin": "http://evil.example"}, 403),
+        ({"Origin": server.url}, 403),  # the same host, another port
+        ({"Origin": "null"}, 403),
+        ({"Sec-Fetch-Site": "same-site"}, 403),
+    ]:
+        status, body = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "closed", "note": "伪造"},
+                            {**agent, **headers}, "PATCH")
+        assert status == expected and ("JSON" if expected == 415 else "其他网页") in body["error"], headers
+        status, body = post(f"{server.agent_url}/trainer/faq/heating", {**entry(server, "heating"), "answer": "伪造"},
+                            {**trainer, **headers}, "PUT")
+        assert status == expected, (headers, body)
+        assert post(f"{server.agent_url}/auth/logout", {}, {**agent, **headers})[0] == expected
+        assert post(f"{server.agent_url}/auth/login", dict(zip(("username", "password"), staff["agent"])),
+                    headers)[0] == expected
+    with create_engine(server.db_url).connect() as conn:
+        assert conn.execute(text("SELECT status FROM tickets WHERE number = :n"), {"n": number}).scalar_one() == "open"
+        assert conn.execute(text("SELECT COUNT(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
+                                 "WHERE t.number = :n"), {"n": number}).scalar_one() == 1
+    assert (server.knowledge_dir / "faq.yml").read_bytes() == faq_before
+    assert accounts.person_for(token) is not None  # not signed out
+
+    own = {**agent, "Origin": server.agent_url, "Sec-Fetch-Site": "same-origin"}  # what the console's fetch sends
+    status, body = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "assigned", "note": "已派单"}, own,
+                        "PATCH")
+    assert status == 200 and body["status"] == "assigned"
+    status, body = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "closed"},
+                        {**SERVICE, "Origin": "http://evil.example"}, "PATCH")
+    assert status == 200 and body["status"] == "closed"  # a script with the service token is no browser
+    assert post(f"{server.agent_url}/auth/logout", {}, own)[0] == 200 and accounts.person_for(token) is None
 
 
 def test_the_console_pages_are_served_with_a_strict_script_policy(server):

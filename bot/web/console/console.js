@@ -66,11 +66,13 @@ class ApiError extends Error {
   }
 }
 
+// Whatever changes something goes as JSON, body or not: the service refuses anything else.
 async function api(method, path, data) {
+  const changes = method !== "GET";
   const response = await fetch(path, {
     method, credentials: "same-origin",
-    headers: data === undefined ? {} : { "Content-Type": "application/json" },
-    body: data === undefined ? undefined : JSON.stringify(data),
+    headers: changes ? { "Content-Type": "application/json" } : {},
+    body: changes ? JSON.stringify(data === undefined ? {} : data) : undefined,
   });
   const body = await response.json().catch(() => null);
   if (response.status === 401 && !path.startsWith("/auth/")) {
