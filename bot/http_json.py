@@ -1,15 +1,21 @@
-"""JSON request and error helpers shared by the agent and trainer routes, and
-the guard on requests that change something."""
+"""JSON request and error helpers shared by the agent and trainer routes: the
+body and its fields, type-checked, and the guard on requests that change something."""
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_KIND_NAMES = {str: "字符串", bool: "布尔值（true 或 false）", dict: "对象", list: "列表"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidBody(ValueError):
+    """A request body a route cannot use; the message, for the user, says why (a 400)."""
 
 
 def error(status: int, message: str, **extra: Any) -> HTTPResponse:
@@ -17,12 +23,26 @@ def error(status: int, message: str, **extra: Any) -> HTTPResponse:
 
 
 def body(request: Request) -> dict:
-    """The JSON object sent, or {} for an empty or non-object body."""
-    try:
-        data = request.json if request.body else {}
-    except Exception:  # Sanic raises its own InvalidUsage for malformed JSON
+    """The JSON object sent, or {} for an empty body."""
+    if not request.body:
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        data = request.json
+    except InvalidUsage:  # Sanic's answer to malformed JSON
+        raise InvalidBody("请求内容不是有效的 JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidBody("请求内容必须是 JSON 对象（{...}）")
+    return data
+
+
+def field(data: dict, name: str, *kinds: type) -> Any:
+    """data[name] when it is one of `kinds` (default: a string), None when it is
+    absent or null; any other type is an InvalidBody."""
+    kinds = kinds or (str,)
+    value = data.get(name)
+    if value is not None and not isinstance(value, kinds):
+        raise InvalidBody(f"“{name}”必须是{'或'.join(_KIND_NAMES[k] for k in kinds)}")
+    return value
 
 
 def _origin(url: str) -> tuple[str, str, int | None] | None:

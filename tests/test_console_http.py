@@ -1,8 +1,8 @@
 """The console's HTTP side against the real servers: who may call what, what a
 request that changes something must look like (JSON, from the console's own
-origin), sign-in throttling by client address, the trainer workbench
-(validated, versioned, live FAQ edits; try it; the review queue) and the
-ticket filters."""
+origin, fields of the right types), sign-in throttling by client address, the
+trainer workbench (validated, versioned, live FAQ edits; try it; the review
+queue) and the ticket filters."""
 from __future__ import annotations
 
 import http.client
@@ -37,6 +37,28 @@ TRAINER_ENDPOINTS = [
 ]
 ALLOWED = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer"}}
 SERVICE = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+# Every route that reads a body, with every field it reads, in a body that changes nothing.
+BODIES = [
+    ("POST", "/auth/login", {"username": "nobody", "password": "no password"}),
+    ("POST", "/agent/conversations/nobody/reply", {"text": "您好", "agent": "王"}),
+    ("POST", "/agent/conversations/nobody/take", {"agent": "王"}),
+    ("POST", "/agent/conversations/nobody/resolve", {"agent": "王"}),
+    ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed", "note": "备注", "agent": "王"}),
+    ("POST", "/agent/suggest", {"message": "你好", "ticket_no": MISSING}),
+    ("POST", "/agent/check", {"draft": "你好"}),
+    ("PUT", "/trainer/faq/zz_types", {"topic": "测试", "questions": ["探针问题"], "answer": "", "retired": False,
+                                      "based_on": "0", "agent": "王"}),
+    ("POST", "/trainer/faq/zz_none/retire", {"retired": True, "agent": "王"}),
+    ("PUT", "/trainer/files/emotion.yml", {"data": {"threshold": "x"}, "text": "threshold: [", "summary": "测试",
+                                           "based_on": "0", "agent": "王"}),
+    ("POST", "/trainer/versions/999999/revert", {"agent": "王"}),
+    ("POST", "/trainer/try", {"text": "你好"}),
+    ("POST", "/trainer/review/999999/accept", {"faq_id": "x", "answer": "答", "topic": "测试", "agent": "王"}),
+    ("POST", "/trainer/review/999999/discard", {"agent": "王"}),
+    ("POST", "/trainer/retrain", {"agent": "王"}),
+]
+WRONG_TYPES = {"questions": [{"对象": 1}, 7, [1, 2]], "data": [["列表"], 7, "文字"], "retired": [["列表"], 7, "false"]}
+NOT_STRINGS = [["列表"], {"对象": 1}, 7, True]
 
 
 def send(server, method: str, path: str, content: bytes, headers: dict,
@@ -143,6 +165,21 @@ def test_a_change_must_be_json_from_the_consoles_own_pages(server, staff, monkey
                         {**SERVICE, "Origin": "http://evil.example"}, "PATCH")
     assert status == 200 and body["status"] == "closed"  # a script with the service token is no browser
     assert post(f"{server.agent_url}/auth/logout", {}, own)[0] == 200 and accounts.person_for(token) is None
+
+
+def test_fields_of_the_wrong_type_are_refused_with_a_400(server):
+    for method, path, payload in BODIES:
+        for name in payload:
+            for wrong in WRONG_TYPES.get(name, NOT_STRINGS):
+                status, body = post(server.agent_url + path, {**payload, name: wrong}, SERVICE, method)
+                assert status == 400 and f"“{name}”" in body["error"], (method, path, name, wrong, body)
+            if path != "/trainer/retrain":  # null counts as absent, which there starts a training
+                status, body = post(server.agent_url + path, {**payload, name: None}, SERVICE, method)
+                assert status < 500, (method, path, name, body)
+    for content in (b"[1, 2]", b'"closed"', b"{not json"):
+        status, body = send(server, "PATCH", f"/agent/tickets/{MISSING}", content,
+                            {**SERVICE, "Content-Type": "application/json"})
+        assert status == 400 and "JSON" in body["error"], content
 
 
 def test_the_console_pages_are_served_with_a_strict_script_policy(server):
