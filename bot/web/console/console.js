@@ -46,11 +46,13 @@ function show(...nodes) {
   document.getElementById("main").replaceChildren(...nodes.flat(Infinity));
 }
 
+let toastTimer;
 function toast(message, bad) {
   const box = document.getElementById("toast");
   box.textContent = message;
   box.className = bad ? "bad visible" : "visible";
-  setTimeout(() => { box.className = ""; }, 4000);
+  clearTimeout(toastTimer);  // each message stays its 4 seconds, not what is left of the one before
+  toastTimer = setTimeout(() => { box.className = ""; }, 4000);
 }
 
 function every(ms, fn) {
