@@ -30,7 +30,8 @@ ROLES = ("agent", "trainer", "admin")
 PERMISSIONS = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer", "admin"}}
 SESSION_HOURS = 8
 MIN_PASSWORD = 8
-MAX_FAILED_SIGN_INS = 5  # per username, then a pause of LOCKOUT_MINUTES
+MAX_FAILED_SIGN_INS = 5  # per client address and username, then a pause of LOCKOUT_MINUTES
+MAX_FAILED_PER_ADDRESS = 20  # per client address, whatever the usernames
 LOCKOUT_MINUTES = 15
 
 _hasher = PasswordHasher()
@@ -116,24 +117,39 @@ def sign_out(token: str | None) -> None:
 
 
 class SignInThrottle:
-    """Slows password guessing: after MAX_FAILED_SIGN_INS failures in a row a
-    username is refused for LOCKOUT_MINUTES. Kept in the process's memory (the
-    console service is one process)."""
+    """Slows password guessing without letting a stranger lock anyone out.
+    Failures are counted per client address: MAX_FAILED_SIGN_INS for one
+    username lock that (address, username) pair, MAX_FAILED_PER_ADDRESS across
+    usernames lock the address, each for LOCKOUT_MINUTES after the failures.
+    The same username from another address is never refused. Kept in the
+    process's memory (the console service is one process)."""
 
     def __init__(self) -> None:
-        self._failures: dict[str, list[datetime]] = {}
+        # (address, username) → failure times; (address, None) counts every username.
+        self._failures: dict[tuple[str, str | None], list[datetime]] = {}
 
-    def locked(self, username: str, now: datetime | None = None) -> bool:
+    def _count(self, key: tuple[str, str | None], now: datetime | None) -> int:
         cutoff = (now or utcnow()) - timedelta(minutes=LOCKOUT_MINUTES)
-        recent = [t for t in self._failures.get(username.strip(), []) if t > cutoff]
-        self._failures[username.strip()] = recent
-        return len(recent) >= MAX_FAILED_SIGN_INS
+        recent = [t for t in self._failures.pop(key, []) if t > cutoff]
+        if recent:
+            self._failures[key] = recent
+        return len(recent)
 
-    def failed(self, username: str, now: datetime | None = None) -> None:
-        self._failures.setdefault(username.strip(), []).append(now or utcnow())
+    def locked(self, address: str, username: str, now: datetime | None = None) -> bool:
+        return (self._count((address, username.strip()), now) >= MAX_FAILED_SIGN_INS
+                or self._count((address, None), now) >= MAX_FAILED_PER_ADDRESS)
 
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username.strip(), None)
+    def failed(self, address: str, username: str, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        for key in list(self._failures):  # forget what no longer counts, so memory stays small
+            self._count(key, now)
+        for key in ((address, username.strip()), (address, None)):
+            self._failures.setdefault(key, []).append(now)
+
+    def succeeded(self, address: str, username: str) -> None:
+        """A right password clears that pair's count; the address's stays, so one
+        account's owner cannot reset it while guessing at others."""
+        self._failures.pop((address, username.strip()), None)
 
 
 def main() -> None:

@@ -6,6 +6,9 @@ Every route under /agent needs a person with the agent permission (an agent or
 an admin, signed in through /auth/login: an HttpOnly session cookie), or the
 service credential `Authorization: Bearer $AGENT_API_TOKEN`. Accounts are made
 with `python -m bot.accounts create`.
+Every request that changes something (POST, PUT, PATCH, DELETE) must send
+JSON and, from a browser, come from the console's own pages
+(bot.http_json.refuse_write); a body field of the wrong type is a 400.
 Conversations live in Rasa: this service reads transcripts and sends replies
 through Rasa's HTTP API ($RASA_URL, $RASA_AUTH_TOKEN), so a reply reaches the
 resident on the channel they wrote from (`output_channel=latest`).
@@ -42,7 +45,7 @@ from sanic.response import HTTPResponse, file, json, redirect
 
 from bot import accounts, handoffs, phrases, review, tickets, workbench_api
 from bot.accounts import Person
-from bot.http_json import body, error
+from bot.http_json import InvalidBody, body, error, field, refuse_write
 from bot.extraction import mask_phones
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
 from bot.privacy import install_log_masking
@@ -142,15 +145,27 @@ def open_ticket(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
     return recent[0] if recent and recent[0].status in OPEN_STATUSES else None
 
 
+def client_address(request: Request) -> str:
+    """The peer's address; a proxy's X-Forwarded-For or Forwarded header counts
+    only when Sanic is told to trust it (SANIC_PROXIES_COUNT, SANIC_REAL_IP_HEADER
+    or SANIC_FORWARDED_SECRET)."""
+    return request.remote_addr or request.ip
+
+
 def create_app(rasa: RasaClient, token: str) -> Sanic:
     app = Sanic("wuye_agent_api")
     throttle = accounts.SignInThrottle()
 
-    def who(request: Request) -> Person | None:
+    def by_service(request: Request) -> bool:
         given = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
-        if given and hmac.compare_digest(given.encode(), token.encode()):
-            return SERVICE
-        return accounts.person_for(request.cookies.get(COOKIE))
+        return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+    def who(request: Request) -> Person | None:
+        return SERVICE if by_service(request) else accounts.person_for(request.cookies.get(COOKIE))
+
+    @app.middleware("request")
+    async def guard_writes(request: Request) -> HTTPResponse | None:
+        return refuse_write(request, scripted=by_service(request))
 
     @app.middleware("request")
     async def authenticate(request: Request) -> HTTPResponse | None:
@@ -175,22 +190,22 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
 
     def actor(request: Request, data: dict) -> str:
         """Who did it: the signed-in person; the service names its agent in the body."""
-        person = request.ctx.person
-        return str(data.get("agent") or "客服") if person is SERVICE else person.username
+        agent, person = field(data, "agent"), request.ctx.person
+        return (agent or "客服") if person is SERVICE else person.username
 
     @app.post("/auth/login")
     async def login(request: Request) -> HTTPResponse:
         data = body(request)
-        if not data.get("username") or not data.get("password"):
+        username, password, address = field(data, "username"), field(data, "password"), client_address(request)
+        if not username or not password:
             return error(400, "请输入用户名和密码")
-        username = str(data["username"])
-        if throttle.locked(username):
+        if throttle.locked(address, username):
             return error(429, f"连续登录失败次数过多，请 {accounts.LOCKOUT_MINUTES} 分钟后再试")
-        signed_in = accounts.sign_in(username, str(data["password"]))
+        signed_in = accounts.sign_in(username, password)
         if signed_in is None:
-            throttle.failed(username)
+            throttle.failed(address, username)
             return error(401, "用户名或密码不正确")
-        throttle.succeeded(username)
+        throttle.succeeded(address, username)
         session_token, person = signed_in
         reply = json({"username": person.username, "role": person.role})
         reply.cookies[COOKIE] = session_token
@@ -235,7 +250,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     @app.post("/agent/conversations/<conversation_id>/reply")
     async def reply(request: Request, conversation_id: str) -> HTTPResponse:
         data = body(request)
-        text = str(data.get("text") or "").strip()
+        text, agent = (field(data, "text") or "").strip(), actor(request, data)
         if not text:
             return error(400, "内容为空")
         if len(text) > MAX_TEXT:
@@ -246,7 +261,6 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
                           findings=[f.__dict__ for f in findings], rewrite=rewrite)
         if handoffs.waiting_for(conversation_id) is None:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
-        agent = actor(request, data)
         handoffs.take(conversation_id, agent)  # replying takes the conversation
         asked = last_resident_message(await rasa.tracker(conversation_id))
         await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
@@ -297,10 +311,10 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     @app.patch("/agent/tickets/<number>")
     async def update_ticket(request: Request, number: str) -> HTTPResponse:
         data = body(request)
-        status = data.get("status")
+        status = field(data, "status")
         if status not in STATUS_NAMES:
             return error(400, f"状态必须是 {sorted(STATUS_NAMES)} 之一")
-        ticket = tickets.add_status(number, status, actor(request, data), data.get("note"))
+        ticket = tickets.add_status(number, status, actor(request, data), field(data, "note"))
         if ticket is None:
             return error(404, f"没有工单 {number}")
         return json(tickets.as_dict(ticket, phone_in_clear=True))
@@ -308,17 +322,17 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     @app.post("/agent/suggest")
     async def suggest(request: Request) -> HTTPResponse:
         data = body(request)
-        message = str(data.get("message") or "").strip()
+        message, ticket_no = (field(data, "message") or "").strip(), field(data, "ticket_no")
         if not message:
             return error(400, "消息为空")
-        ticket = tickets.find(str(data["ticket_no"])) if data.get("ticket_no") else None
-        if data.get("ticket_no") and ticket is None:
-            return error(404, f"没有工单 {data['ticket_no']}")
+        ticket = tickets.find(ticket_no) if ticket_no else None
+        if ticket_no and ticket is None:
+            return error(404, f"没有工单 {ticket_no}")
         return json({"suggestions": phrases.suggest(message[:MAX_TEXT], ticket)})
 
     @app.post("/agent/check")
     async def check(request: Request) -> HTTPResponse:
-        draft = str(body(request).get("draft") or "")
+        draft = field(body(request), "draft") or ""
         if not draft.strip():
             return error(400, "草稿为空")
         findings, rewrite = phrases.check(draft[:MAX_TEXT])
@@ -340,6 +354,10 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         return await file(CONSOLE_DIR / CONSOLE_FILES[name])
 
     app.blueprint(workbench_api.blueprint(rasa, actor))
+
+    @app.exception(InvalidBody)
+    async def invalid_body(request: Request, exception: InvalidBody) -> HTTPResponse:
+        return error(400, str(exception))
 
     @app.exception(aiohttp.ClientError)
     async def rasa_unreachable(request: Request, exception: Exception) -> HTTPResponse:

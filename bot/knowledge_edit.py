@@ -12,9 +12,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from threading import Lock
 from typing import Any
 
@@ -28,6 +30,7 @@ from bot.models import KnowledgeVersion
 from bot.tickets import utcnow
 
 EDITABLE = ("faq.yml", "phrases.yml", "emotion.yml")
+NEW_FILE_MODE = 0o644  # rw-r--r--, as git checks the files out
 _save_lock = Lock()
 
 
@@ -54,7 +57,7 @@ class Version:
                 "saved_by": self.saved_by, "summary": self.summary, "diff": self.diff}
 
 
-def _path(name: str):
+def _path(name: str) -> Path:
     if name not in EDITABLE:
         raise NotEditable(f"{name} 不能在工作台编辑")
     return settings.KNOWLEDGE_DIR / name
@@ -87,13 +90,22 @@ def _diff(before: str, after: str, name: str) -> str:
                                         f"{name} (before)", f"{name} (after)", n=1))
 
 
+def _mode(path: Path) -> int:
+    """The permission bits a new version of the file gets: those it has now."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return NEW_FILE_MODE
+
+
 def _write_atomically(name: str, text: str) -> None:
     path = _path(name)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
+            os.fchmod(out.fileno(), _mode(path))
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:

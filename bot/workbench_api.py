@@ -16,7 +16,7 @@ POST /trainer/retrain                      train in the background, then swap th
 GET  /trainer/retrain                      progress, and the model Rasa is using now
 
 Invalid saves answer 422 with the validator's message; a save based on an
-older version of the file answers 409.
+older version of the file answers 409; a body field of the wrong type, 400.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot import faq, knowledge_edit, retraining, review
-from bot.http_json import body, error
+from bot.http_json import body, error, field
 from bot.knowledge import KnowledgeError
 from bot.knowledge_edit import ConflictError, NotEditable
 
@@ -64,13 +64,17 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
     @bp.put("/faq/<entry_id>")
     async def faq_save(request: Request, entry_id: str) -> HTTPResponse:
         data = body(request)
-        entry = {**data, "id": entry_id}
-        return saved(knowledge_edit.save_faq_entry(entry, actor(request, data), data.get("based_on")))
+        questions = field(data, "questions", list, str)  # a list, or one question a line
+        if isinstance(questions, list) and not all(isinstance(q, str) for q in questions):
+            return error(400, "“questions”必须是字符串列表")
+        entry = {"id": entry_id, "topic": field(data, "topic"), "questions": questions,
+                 "answer": field(data, "answer"), "retired": field(data, "retired", bool)}
+        return saved(knowledge_edit.save_faq_entry(entry, actor(request, data), field(data, "based_on")))
 
     @bp.post("/faq/<entry_id>/retire")
     async def faq_retire(request: Request, entry_id: str) -> HTTPResponse:
         data = body(request)
-        return saved(knowledge_edit.set_faq_retired(entry_id, data.get("retired", True) is not False,
+        return saved(knowledge_edit.set_faq_retired(entry_id, field(data, "retired", bool) is not False,
                                                     actor(request, data)))
 
     @bp.get("/files/<name>")
@@ -82,11 +86,12 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
     @bp.put("/files/<name>")
     async def file_save(request: Request, name: str) -> HTTPResponse:
         data = body(request)
-        summary, based_on = str(data.get("summary") or f"编辑 {name}"), data.get("based_on")
-        if isinstance(data.get("data"), dict):
-            version = knowledge_edit.save_data(name, data["data"], actor(request, data), summary, based_on)
-        elif isinstance(data.get("text"), str):
-            version = knowledge_edit.save_text(name, data["text"], actor(request, data), summary, based_on)
+        summary, based_on = field(data, "summary") or f"编辑 {name}", field(data, "based_on")
+        content, text, who = field(data, "data", dict), field(data, "text"), actor(request, data)
+        if content is not None:
+            version = knowledge_edit.save_data(name, content, who, summary, based_on)
+        elif text is not None:
+            version = knowledge_edit.save_text(name, text, who, summary, based_on)
         else:
             return error(400, "缺少要保存的内容（data 或 text）")
         return saved(version)
@@ -102,7 +107,7 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
 
     @bp.post("/try")
     async def try_it(request: Request) -> HTTPResponse:
-        text = str(body(request).get("text") or "").strip()
+        text = (field(body(request), "text") or "").strip()
         if not text:
             return error(400, "内容为空")
         parsed = await rasa.parse(text[:MAX_TRY])
@@ -126,11 +131,11 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
     @bp.post("/review/<item_id:int>/accept")
     async def review_accept(request: Request, item_id: int) -> HTTPResponse:
         data = body(request)
-        faq_id = str(data.get("faq_id") or "").strip()
+        faq_id = (field(data, "faq_id") or "").strip()
         if not faq_id:
             return error(400, "请选择已有问答或填写新问答编号")
-        return saved(review.accept(item_id, actor(request, data), faq_id, data.get("answer"),
-                                   str(data.get("topic") or "")))
+        return saved(review.accept(item_id, actor(request, data), faq_id, field(data, "answer"),
+                                   field(data, "topic") or ""))
 
     @bp.post("/review/<item_id:int>/discard")
     async def review_discard(request: Request, item_id: int) -> HTTPResponse:

@@ -57,18 +57,45 @@ def test_sessions_expire_and_end_on_sign_out(database):
     assert accounts.person_for(token) is None
 
 
-def test_repeated_wrong_passwords_lock_the_name_for_a_while():
+ATTACKER, OFFICE = "203.0.113.7", "198.51.100.20"
+LOCKOUT = timedelta(minutes=accounts.LOCKOUT_MINUTES)
+
+
+def test_wrong_passwords_lock_the_name_only_for_the_address_they_come_from():
     throttle, start = accounts.SignInThrottle(), datetime(2026, 1, 1, 8, 0)
     for minute in range(accounts.MAX_FAILED_SIGN_INS):
-        assert not throttle.locked("wang", start + timedelta(minutes=minute))
-        throttle.failed("wang", start + timedelta(minutes=minute))
-    assert throttle.locked("wang", start + timedelta(minutes=5)) and not throttle.locked("li", start)
-    assert not throttle.locked("wang", start + timedelta(minutes=4 + accounts.LOCKOUT_MINUTES, seconds=1))
+        assert not throttle.locked(ATTACKER, "wang", start + timedelta(minutes=minute))
+        throttle.failed(ATTACKER, "wang", start + timedelta(minutes=minute))
+    later = start + timedelta(minutes=5)
+    assert throttle.locked(ATTACKER, "wang", later) and throttle.locked(ATTACKER, " wang ", later)
+    assert not throttle.locked(OFFICE, "wang", later)  # the real wang still signs in
+    assert not throttle.locked(ATTACKER, "li", later)
+    assert not throttle.locked(ATTACKER, "wang", start + timedelta(minutes=4) + LOCKOUT + timedelta(seconds=1))
     for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
-        throttle.failed("zhao", start)
-    throttle.succeeded("zhao")  # a right password clears the count
-    throttle.failed("zhao", start)
-    assert not throttle.locked("zhao", start)
+        throttle.failed(OFFICE, "zhao", start)
+    throttle.succeeded(OFFICE, "zhao")  # a right password clears the count
+    throttle.failed(OFFICE, "zhao", start)
+    assert not throttle.locked(OFFICE, "zhao", start)
+
+
+def test_guessing_across_names_locks_the_address():
+    throttle, start = accounts.SignInThrottle(), datetime(2026, 1, 1, 8, 0)
+    per_name = accounts.MAX_FAILED_SIGN_INS - 1  # never enough to lock one name
+    for i in range(accounts.MAX_FAILED_PER_ADDRESS):
+        assert not throttle.locked(ATTACKER, f"user{i // per_name}", start)
+        throttle.failed(ATTACKER, f"user{i // per_name}", start)
+    assert throttle.locked(ATTACKER, "anyone", start) and not throttle.locked(OFFICE, "anyone", start)
+    throttle.succeeded(ATTACKER, "user0")  # signing in to one's own account does not reset it
+    assert throttle.locked(ATTACKER, "anyone", start)
+    assert not throttle.locked(ATTACKER, "anyone", start + LOCKOUT + timedelta(seconds=1))
+
+
+def test_the_throttle_forgets_failures_that_no_longer_count():
+    throttle, start = accounts.SignInThrottle(), datetime(2026, 1, 1, 8, 0)
+    for i in range(100):
+        throttle.failed(f"10.0.0.{i}", f"user{i}", start)
+    throttle.failed(ATTACKER, "wang", start + LOCKOUT + timedelta(seconds=1))
+    assert len(throttle._failures) == 2  # (ATTACKER, "wang") and ATTACKER's own count
 
 
 def test_roles():

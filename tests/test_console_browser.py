@@ -108,6 +108,12 @@ def test_an_agent_takes_a_conversation_and_hands_it_back(server, staff, browser)
     wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, f"a.handoff[href$='{resident.sender}']"))
     assert "2.80" in resident.says("物业费多少钱一平")  # the bot answers again
 
+    # Signing out, a POST with no data, still goes as JSON and ends the session.
+    browser.find_element(By.CSS_SELECTOR, "#who button").click()
+    wait(browser, lambda d: d.current_url.endswith("#/login"))
+    done = "arguments[arguments.length - 1]"
+    assert browser.execute_async_script(f"fetch('/auth/me').then((r) => {done}(r.status))") == 401
+
 
 def test_an_agent_filters_tickets_and_opens_one(server, staff, browser):
     resident = Resident(server)

@@ -1,8 +1,12 @@
-"""The console's HTTP side against the real servers: who may call what, the
+"""The console's HTTP side against the real servers: who may call what, what a
+request that changes something must look like (JSON, from the console's own
+origin, fields of the right types), sign-in throttling by client address, the
 trainer workbench (validated, versioned, live FAQ edits; try it; the review
 queue) and the ticket filters."""
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import time
 import urllib.request
@@ -11,26 +15,72 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
+from bot import accounts, settings, tickets
 from http_helpers import AGENT_TOKEN, TOKEN, Resident, Tab, post
 
 MISSING = "BX-20990101-0001"
+# (method, path, body, the status for a role that may call it), none of them changing anything.
 AGENT_ENDPOINTS = [
-    ("GET", "/agent/handoffs", None), ("GET", "/agent/conversations/nobody", None),
-    ("POST", "/agent/conversations/nobody/reply", {"text": "您好"}),
-    ("POST", "/agent/conversations/nobody/take", {}), ("POST", "/agent/conversations/nobody/resolve", {}), ("GET", "/agent/tickets", None),
-    ("GET", f"/agent/tickets/{MISSING}", None), ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed"}),
-    ("POST", "/agent/suggest", {"message": "你好"}), ("POST", "/agent/check", {"draft": "你好"}),
+    ("GET", "/agent/handoffs", None, 200), ("GET", "/agent/conversations/nobody", None, 404),
+    ("POST", "/agent/conversations/nobody/reply", {"text": "您好"}, 404),
+    ("POST", "/agent/conversations/nobody/take", {}, 404), ("POST", "/agent/conversations/nobody/resolve", {}, 404),
+    ("GET", "/agent/tickets", None, 200), ("GET", f"/agent/tickets/{MISSING}", None, 404),
+    ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed"}, 404),
+    ("POST", "/agent/suggest", {"message": "你好"}, 200), ("POST", "/agent/check", {"draft": "你好"}, 200),
 ]
 TRAINER_ENDPOINTS = [
-    ("GET", "/trainer/faq", None), ("PUT", "/trainer/faq/zz_probe", {"questions": ["探针"], "answer": ""}),
-    ("POST", "/trainer/faq/zz_none/retire", {}), ("GET", "/trainer/files/phrases.yml", None),
-    ("PUT", "/trainer/files/emotion.yml", {"text": "threshold: ["}), ("GET", "/trainer/versions", None),
-    ("PUT", "/trainer/files/emotion.yml", {"data": {"threshold": "x"}}),
-    ("POST", "/trainer/versions/999999/revert", {}), ("POST", "/trainer/try", {"text": "你好"}),
-    ("GET", "/trainer/review", None), ("POST", "/trainer/review/999999/accept", {"faq_id": "x"}),
-    ("POST", "/trainer/review/999999/discard", {}), ("GET", "/trainer/retrain", None),
+    ("GET", "/trainer/faq", None, 200), ("PUT", "/trainer/faq/zz_probe", {"questions": ["探针"], "answer": ""}, 422),
+    ("POST", "/trainer/faq/zz_none/retire", {}, 422), ("GET", "/trainer/files/phrases.yml", None, 200),
+    ("PUT", "/trainer/files/emotion.yml", {"text": "threshold: ["}, 422), ("GET", "/trainer/versions", None, 200),
+    ("PUT", "/trainer/files/emotion.yml", {"data": {"threshold": "x"}}, 422),
+    ("POST", "/trainer/versions/999999/revert", {}, 422), ("POST", "/trainer/try", {"text": "你好"}, 200),
+    ("GET", "/trainer/review", None, 200), ("POST", "/trainer/review/999999/accept", {"faq_id": "x"}, 422),
+    ("POST", "/trainer/review/999999/discard", {}, 422), ("GET", "/trainer/retrain", None, 200),
+    ("POST", "/trainer/retrain", {}, None),  # not called by a trainer: starting a training has its own test
 ]
 ALLOWED = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer"}}
+SERVICE = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+# Every route that reads a body, with every field it reads, in a body that changes nothing.
+BODIES = [
+    ("POST", "/auth/login", {"username": "nobody", "password": "no password"}),
+    ("POST", "/agent/conversations/nobody/reply", {"text": "您好", "agent": "王"}),
+    ("POST", "/agent/conversations/nobody/take", {"agent": "王"}),
+    ("POST", "/agent/conversations/nobody/resolve", {"agent": "王"}),
+    ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed", "note": "备注", "agent": "王"}),
+    ("POST", "/agent/suggest", {"message": "你好", "ticket_no": MISSING}),
+    ("POST", "/agent/check", {"draft": "你好"}),
+    ("PUT", "/trainer/faq/zz_types", {"topic": "测试", "questions": ["探针问题"], "answer": "", "retired": False,
+                                      "based_on": "0", "agent": "王"}),
+    ("POST", "/trainer/faq/zz_none/retire", {"retired": True, "agent": "王"}),
+    ("PUT", "/trainer/files/emotion.yml", {"data": {"threshold": "x"}, "text": "threshold: [", "summary": "测试",
+                                           "based_on": "0", "agent": "王"}),
+    ("POST", "/trainer/versions/999999/revert", {"agent": "王"}),
+    ("POST", "/trainer/try", {"text": "你好"}),
+    ("POST", "/trainer/review/999999/accept", {"faq_id": "x", "answer": "答", "topic": "测试", "agent": "王"}),
+    ("POST", "/trainer/review/999999/discard", {"agent": "王"}),
+    ("POST", "/trainer/retrain", {"agent": "王"}),
+]
+WRONG_TYPES = {"questions": [{"对象": 1}, 7, [1, 2]], "data": [["列表"], 7, "文字"], "retired": [["列表"], 7, "false"]}
+NOT_STRINGS = [["列表"], {"对象": 1}, 7, True]
+
+
+def send(server, method: str, path: str, content: bytes, headers: dict,
+         source: str = "127.0.0.1") -> tuple[int, object]:
+    """(status, JSON body) of one request to the console service from address
+    `source`: on Linux any 127.x.y.z reaches a server listening on 127.0.0.1."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.agent_port, timeout=60,
+                                            source_address=(source, 0))
+    try:
+        connection.request(method, path, content, headers)
+        reply = connection.getresponse()
+        return reply.status, json.loads(reply.read() or b"null")
+    finally:
+        connection.close()
+
+
+def sign_in_from(server, source: str, username: str, password: str, headers: dict | None = None) -> tuple[int, dict]:
+    content = json.dumps({"username": username, "password": password}).encode()
+    return send(server, "POST", "/auth/login", content, {"Content-Type": "application/json", **(headers or {})}, source)
 
 
 def signed_in(server, staff, role: str) -> Tab:
@@ -44,24 +94,97 @@ def signed_in(server, staff, role: str) -> Tab:
 def test_every_endpoint_admits_only_its_roles(server, staff, area, endpoints):
     anonymous = Tab(server.agent_url)
     tabs = {role: signed_in(server, staff, role) for role in ALLOWED}
-    for method, path, payload in endpoints + [("POST", f"/{area}/retrain", {})] * (area == "trainer"):
+    for method, path, payload, expected in endpoints:
         assert anonymous.call(path, payload, method)[0] == 401, path
         for role, tab in tabs.items():
+            allowed = area in ALLOWED[role]
+            if allowed and expected is None:
+                continue
             status, body = tab.call(path, payload, method)
-            if area in ALLOWED[role]:
-                if path != "/trainer/retrain" or method == "GET":  # starting a training: its own test
-                    assert status not in (401, 403), (role, method, path, body)
+            if allowed:
+                assert status == expected, (role, method, path, body)
             else:
                 assert status == 403 and role in body["error"], (role, method, path)
 
 
-def test_guessing_passwords_locks_the_name(server, staff):
+def test_guessing_passwords_locks_the_name_for_the_guessers_address_only(server, staff):
+    """Nobody can lock a colleague out by typing wrong passwords for their name.
+    The guesser (127.0.0.2) claims, in vain, to be forwarded for the colleague's address."""
     username, password = staff["agent"]
-    tab = Tab(server.agent_url)
-    for _ in range(5):
-        assert tab.call("/auth/login", {"username": username, "password": "guess guess"})[0] == 401
-    status, body = tab.call("/auth/login", {"username": username, "password": password})
+    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+        assert sign_in_from(server, "127.0.0.2", username, "guess guess", {"X-Forwarded-For": "127.0.0.1"})[0] == 401
+    status, body = sign_in_from(server, "127.0.0.2", username, password)
     assert status == 429 and "分钟后再试" in body["error"]
+    status, body = sign_in_from(server, "127.0.0.1", username, password)
+    assert status == 200 and body == {"username": username, "role": "agent"}
+
+
+def test_guessing_across_names_locks_the_address(server, staff):
+    username, password = staff["trainer"]
+    for i in range(accounts.MAX_FAILED_PER_ADDRESS):
+        assert sign_in_from(server, "127.0.0.3", f"nobody-{i}", "guess guess")[0] == 401
+    status, body = sign_in_from(server, "127.0.0.3", username, password)
+    assert status == 429 and "分钟后再试" in body["error"]
+    assert sign_in_from(server, "127.0.0.1", username, password)[0] == 200
+
+
+def test_a_change_must_be_json_from_the_consoles_own_pages(server, staff, monkeypatch, tmp_path):
+    """SameSite cookies go along with a form posted from another port of this host
+    (the residents' web chat, say), so the service itself refuses such requests."""
+    monkeypatch.setattr(settings, "VAR_DIR", tmp_path)  # where open_ticket looks for spooled reports
+    number = tickets.open_ticket(tickets.Report("repair", "3栋楼道灯不亮", "rest", "rest:origin-probe")).number
+    token, _ = accounts.sign_in(*staff["agent"])
+    agent = {"Cookie": f"wuye_session={token}"}
+    trainer = {"Cookie": f"wuye_session={accounts.sign_in(*staff['trainer'])[0]}"}
+    faq_before = (server.knowledge_dir / "faq.yml").read_bytes()
+    for headers, expected in [
+        ({"Content-Type": "text/plain"}, 415),  # what an HTML form can send
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+        ({**SERVICE, "Content-Type": "text/plain"}, 415),  # scripts send JSON too
+        ({"Origin": "http://evil.example"}, 403),
+        ({"Origin": server.url}, 403),  # the same host, another port
+        ({"Origin": "null"}, 403),
+        ({"Sec-Fetch-Site": "same-site"}, 403),
+    ]:
+        status, body = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "closed", "note": "伪造"},
+                            {**agent, **headers}, "PATCH")
+        assert status == expected and ("JSON" if expected == 415 else "其他网页") in body["error"], headers
+        status, body = post(f"{server.agent_url}/trainer/faq/heating", {**entry(server, "heating"), "answer": "伪造"},
+                            {**trainer, **headers}, "PUT")
+        assert status == expected, (headers, body)
+        assert post(f"{server.agent_url}/auth/logout", {}, {**agent, **headers})[0] == expected
+        assert post(f"{server.agent_url}/auth/login", dict(zip(("username", "password"), staff["agent"])),
+                    headers)[0] == expected
+    with create_engine(server.db_url).connect() as conn:
+        assert conn.execute(text("SELECT status FROM tickets WHERE number = :n"), {"n": number}).scalar_one() == "open"
+        assert conn.execute(text("SELECT COUNT(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id "
+                                 "WHERE t.number = :n"), {"n": number}).scalar_one() == 1
+    assert (server.knowledge_dir / "faq.yml").read_bytes() == faq_before
+    assert accounts.person_for(token) is not None  # not signed out
+
+    own = {**agent, "Origin": server.agent_url, "Sec-Fetch-Site": "same-origin"}  # what the console's fetch sends
+    status, body = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "assigned", "note": "已派单"}, own,
+                        "PATCH")
+    assert status == 200 and body["status"] == "assigned"
+    status, body = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "closed"},
+                        {**SERVICE, "Origin": "http://evil.example"}, "PATCH")
+    assert status == 200 and body["status"] == "closed"  # a script with the service token is no browser
+    assert post(f"{server.agent_url}/auth/logout", {}, own)[0] == 200 and accounts.person_for(token) is None
+
+
+def test_fields_of_the_wrong_type_are_refused_with_a_400(server):
+    for method, path, payload in BODIES:
+        for name in payload:
+            for wrong in WRONG_TYPES.get(name, NOT_STRINGS):
+                status, body = post(server.agent_url + path, {**payload, name: wrong}, SERVICE, method)
+                assert status == 400 and f"“{name}”" in body["error"], (method, path, name, wrong, body)
+            if path != "/trainer/retrain":  # null counts as absent, which there starts a training
+                status, body = post(server.agent_url + path, {**payload, name: None}, SERVICE, method)
+                assert status < 500, (method, path, name, body)
+    for content in (b"[1, 2]", b'"closed"', b"{not json"):
+        status, body = send(server, "PATCH", f"/agent/tickets/{MISSING}", content,
+                            {**SERVICE, "Content-Type": "application/json"})
+        assert status == 400 and "JSON" in body["error"], content
 
 
 def test_the_console_pages_are_served_with_a_strict_script_policy(server):

@@ -2,6 +2,8 @@
 on a knowledge copy and a fresh database."""
 from __future__ import annotations
 
+import stat
+
 import pytest
 
 from bot import faq, knowledge, knowledge_edit, review
@@ -21,6 +23,24 @@ def test_a_saved_entry_is_used_at_once_and_the_file_stays_tidy(database, knowled
     changed = [line for line in version.diff.splitlines()[2:] if line[:1] in "+-"]
     assert changed == ["+  - id: parcel_room", "+    topic: 快递", "+    questions: [快递驿站在哪里, 驿站几点关门]",
                        "+    answer: 快递驿站在{community_name}北门旁。"]  # the diff is the change, nothing more
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o664, 0o640], ids=oct)
+def test_a_save_keeps_the_files_permissions(database, knowledge_copy, mode):
+    """The saved file replaces the old one by a rename: it keeps the old file's
+    mode, not the temporary file's 0600 (readable by its owner only)."""
+    path = knowledge_copy / "faq.yml"
+    path.chmod(mode)
+    knowledge_edit.set_faq_retired("heating", True, "t")
+    assert stat.S_IMODE(path.stat().st_mode) == mode and "retired: true" in path.read_text(encoding="utf-8")
+
+
+def test_a_file_written_afresh_is_readable_by_all(knowledge_copy):
+    path = knowledge_copy / "emotion.yml"
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    knowledge_edit._write_atomically("emotion.yml", text)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644 and path.read_text(encoding="utf-8") == text
 
 
 def test_a_question_written_in_traditional_characters_is_still_a_duplicate(database, knowledge_copy):

@@ -46,11 +46,13 @@ function show(...nodes) {
   document.getElementById("main").replaceChildren(...nodes.flat(Infinity));
 }
 
+let toastTimer;
 function toast(message, bad) {
   const box = document.getElementById("toast");
   box.textContent = message;
   box.className = bad ? "bad visible" : "visible";
-  setTimeout(() => { box.className = ""; }, 4000);
+  clearTimeout(toastTimer);  // each message stays its 4 seconds, not what is left of the one before
+  toastTimer = setTimeout(() => { box.className = ""; }, 4000);
 }
 
 function every(ms, fn) {
@@ -66,11 +68,13 @@ class ApiError extends Error {
   }
 }
 
+// Whatever changes something goes as JSON, body or not: the service refuses anything else.
 async function api(method, path, data) {
+  const changes = method !== "GET";
   const response = await fetch(path, {
     method, credentials: "same-origin",
-    headers: data === undefined ? {} : { "Content-Type": "application/json" },
-    body: data === undefined ? undefined : JSON.stringify(data),
+    headers: changes ? { "Content-Type": "application/json" } : {},
+    body: changes ? JSON.stringify(data === undefined ? {} : data) : undefined,
   });
   const body = await response.json().catch(() => null);
   if (response.status === 401 && !path.startsWith("/auth/")) {
