@@ -369,6 +369,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default=os.environ.get("BIND_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=5056)
     args = parser.parse_args()
     install_log_masking()
@@ -377,7 +378,7 @@ def main() -> None:
         raise SystemExit("AGENT_API_TOKEN must be set")
     rasa = RasaClient(os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
                       os.environ.get("RASA_AUTH_TOKEN") or None)
-    create_app(rasa, token).run(host="127.0.0.1", port=args.port, access_log=False)
+    create_app(rasa, token).run(host=args.host, port=args.port, access_log=False)
 
 
 if __name__ == "__main__":

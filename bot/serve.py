@@ -160,7 +160,7 @@ class Servers:
         if self.auth_token:
             rasa_args += ["--auth-token", self.auth_token]
         rasa = self._start_child("rasa", rasa_args)
-        agent = self._start_child("agent-api", ["bot.agent_api", "--port", str(self.agent_port)])
+        agent = self._start_child("agent-api", ["bot.agent_api", "--host", host, "--port", str(self.agent_port)])
         try:
             for child in (actions, rasa, agent):
                 _wait_until_up(self._health_url(child.name), child, timeout)
