@@ -72,3 +72,16 @@ def test_a_new_session_keeps_a_conversation_paused(monkeypatch):
     assert tracker.is_paused()  # ...and still waiting for the agent
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "5")
     assert not processor._has_session_expired(tracker)
+
+
+def test_a_sender_the_database_cannot_store_does_not_end_the_server(tmp_path):
+    """Rasa's SQL store called sys.exit on a lone surrogate in a sender id."""
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    store = SQLTrackerStore(Domain.load("domain.yml"), host=f"sqlite:///{tmp_path / 'c.db'}")
+    with pytest.raises(ValueError):  # an error of this request, not SystemExit
+        asyncio.run(store.retrieve("\ud800"))
+    assert asyncio.run(store.retrieve("resident")) is None  # the store still works

@@ -177,7 +177,8 @@ def test_a_message_is_cut_to_one_length_everywhere(server):
 
 @pytest.mark.parametrize("body", [b"", b"[]", b"[1, 2]", b"not json", b'"text"', b"null",
                                   b'{"message": "hi"}', b'{"sender": "", "message": "hi"}',
-                                  b'{"sender": 5, "message": "hi"}', b'{"sender": "a", "message": ["hi"]}'])
+                                  b'{"sender": 5, "message": "hi"}', b'{"sender": "a", "message": ["hi"]}',
+                                  b'{"sender": "\\ud800", "message": "hi"}', b'{"sender": "a\\u0000b", "message": "hi"}'])
 def test_the_rest_webhook_refuses_a_body_it_cannot_use(server, body):
     request = urllib.request.Request(f"{server.url}/webhooks/rest/webhook", data=body,
                                      headers={"Content-Type": "application/json"})

@@ -34,9 +34,20 @@ def body_problem(request: Request) -> Optional[str]:
         return "缺少 sender（会话标识，非空字符串）。" + WANTED
     if len(sender) > MAX_SENDER:
         return f"sender 最长 {MAX_SENDER} 个字符。"
+    if not sender.isprintable() or not _encodable(sender):
+        return "sender 只能包含可见字符。"
     if not isinstance(data.get("message", ""), str):
         return "message 必须是字符串。" + WANTED
     return None
+
+
+def _encodable(text: str) -> bool:
+    """False for text a database cannot store, such as lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class RestInput(RasaRestInput):

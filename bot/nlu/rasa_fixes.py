@@ -12,17 +12,20 @@
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import islice
-from typing import Any, Dict, Text
+from typing import Any, Dict, Iterator, Text
 
 import rasa
 from jsonschema import ValidationError, validators
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from sqlalchemy.orm import Session
 
 ACTION_EVENTS = 100
 
@@ -57,9 +60,20 @@ def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domai
     return result
 
 
+@contextmanager
+def _session_scope(self: SQLTrackerStore) -> Iterator[Session]:
+    session = self.sessionmaker()
+    try:
+        ensure_schema_exists(session)
+        yield session
+    finally:
+        session.close()
+
+
 def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    SQLTrackerStore.session_scope = _session_scope  # type: ignore[method-assign]
 
 
 __all__ = ["apply", "ValidationError"]
