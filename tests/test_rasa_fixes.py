@@ -50,28 +50,51 @@ def test_the_action_server_gets_the_last_events_only():
     assert call["next_action"] == "action_answer_faq" and call["sender_id"] == "long" and "domain" in call
 
 
-def test_a_new_session_keeps_a_conversation_paused(monkeypatch):
-    """The pause of a handoff outlives the idle timeout (SESSION_IDLE_MINUTES)."""
+def _session_start(tracker, domain) -> None:
+    """Rasa's session check on a tracker (no model is needed for it)."""
     import asyncio
-    import time
 
     from rasa.core.channels.channel import CollectingOutputChannel
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
     from rasa.core.processor import MessageProcessor
+
+    processor = MessageProcessor.__new__(MessageProcessor)
+    processor.domain, processor.nlg, processor.action_endpoint = domain, TemplatedNaturalLanguageGenerator(
+        domain.responses), None
+    asyncio.run(processor._update_tracker_session(tracker, CollectingOutputChannel()))
+    return processor
+
+
+def test_a_new_session_keeps_a_conversation_paused(monkeypatch):
+    """The pause of a handoff outlives the idle timeout (SESSION_IDLE_MINUTES)."""
+    import time
+
     from rasa.shared.core.events import ConversationPaused, SessionStarted, UserUttered
 
     tracker, domain = _long_tracker(1)
     tracker.update(ConversationPaused())
     tracker.update(UserUttered("人呢", {"name": "greet"}, timestamp=time.time() - 120))
-    processor = MessageProcessor.__new__(MessageProcessor)  # no model needed for a session start
-    processor.domain, processor.nlg, processor.action_endpoint = domain, TemplatedNaturalLanguageGenerator(
-        domain.responses), None
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "1")
-    asyncio.run(processor._update_tracker_session(tracker, CollectingOutputChannel()))
+    processor = _session_start(tracker, domain)
     assert any(isinstance(e, SessionStarted) for e in tracker.events)  # expired after 1 minute...
     assert tracker.is_paused()  # ...and still waiting for the agent
     monkeypatch.setenv("SESSION_IDLE_MINUTES", "5")
     assert not processor._has_session_expired(tracker)
+
+
+def test_a_long_session_starts_anew_keeping_slots_form_and_pause():
+    """Rasa reads the whole session every turn: a long one is cut, nothing else is."""
+    from rasa.shared.core.events import ActiveLoop, ConversationPaused, SessionStarted, SlotSet
+
+    from bot.nlu.server_guards import MAX_SESSION_EVENTS
+    tracker, domain = _long_tracker(MAX_SESSION_EVENTS // 4 + 1)
+    tracker.update_with_events([SlotSet("location", "3栋502"), ActiveLoop("repair_form"),
+                                SlotSet("requested_slot", "visit_time"), ConversationPaused()], domain)
+    _session_start(tracker, domain)
+    assert any(isinstance(e, SessionStarted) for e in tracker.events)
+    assert tracker.get_slot("location") == "3栋502" and tracker.get_slot("phone") == "13812345678"
+    assert tracker.active_loop_name == "repair_form" and tracker.get_slot("requested_slot") == "visit_time"
+    assert tracker.is_paused()
 
 
 def test_a_sender_the_database_cannot_store_does_not_end_the_server(tmp_path):

@@ -12,6 +12,9 @@ conversation, whatever else fails. Applied in the Rasa server process
   where it was and the resident's words stay in the transcript.
 - A new session (after `SESSION_IDLE_MINUTES` of silence, default: the
   domain's session_config) keeps a conversation that waits for a person paused.
+- A session longer than `MAX_SESSION_EVENTS` events starts a new one at the next
+  message, keeping every slot, the form in progress and the pause: Rasa reads
+  and replays the whole session on every turn, so a 300-turn chat was 6x slower.
 """
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, Event, UserUttered, UserUtteranceReverted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, SESSION_START_METADATA_SLOT
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, ConversationPaused, Event,
+                                     SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
@@ -34,6 +38,7 @@ from bot.text import MAX_RESIDENT_CHARS
 
 logger = logging.getLogger(__name__)
 ACTION_TIMEOUT = 30  # seconds; Rasa's default of 5 minutes would leave a resident waiting
+MAX_SESSION_EVENTS = 400  # about 70 turns
 
 
 class ActionServerDown(BaseException):
@@ -125,10 +130,20 @@ def idle_minutes(processor: MessageProcessor) -> float:
     return float(configured) if configured else processor.domain.session_config.session_expiration_time
 
 
+def _session_events(tracker: DialogueStateTracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            break
+        count += 1
+    return count
+
+
 def _has_session_expired(self: MessageProcessor, tracker: DialogueStateTracker) -> bool:
     minutes = idle_minutes(self)
     last = tracker.get_last_event_for(UserUttered)
-    return minutes > 0 and last is not None and (time.time() - last.timestamp) / 60 > minutes
+    idle = minutes > 0 and last is not None and (time.time() - last.timestamp) / 60 > minutes
+    return idle or _session_events(tracker) > MAX_SESSION_EVENTS
 
 
 _update_session = MessageProcessor._update_tracker_session
@@ -136,9 +151,18 @@ _update_session = MessageProcessor._update_tracker_session
 
 async def _update_tracker_session(self: MessageProcessor, tracker: DialogueStateTracker,
                                   output_channel: OutputChannel, metadata: Optional[Dict] = None) -> None:
-    """A new session clears Rasa's pause; a conversation waiting for a person stays paused."""
+    """A new session clears Rasa's pause: a conversation waiting for a person
+    stays paused. One started for length alone keeps slots and the form too."""
     paused = tracker.is_paused()
+    carried: List[Event] = []
+    if _session_events(tracker) > MAX_SESSION_EVENTS:
+        carried = [SlotSet(name, value) for name, value in tracker.current_slot_values().items()
+                   if value is not None and name != SESSION_START_METADATA_SLOT]
+        if tracker.active_loop_name:
+            carried.append(ActiveLoop(tracker.active_loop_name))
     await _update_session(self, tracker, output_channel, metadata)
+    if carried and _session_events(tracker) <= MAX_SESSION_EVENTS:  # a new session began
+        tracker.update_with_events(carried, self.domain)
     if paused and not tracker.is_paused():
         tracker.update(ConversationPaused())
 
