@@ -54,7 +54,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def evaluate_nlu(model: Path, dev: Path) -> list[float]:
+def evaluate_nlu(model: Path, dev: Path, show_misses: bool = True) -> list[float]:
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -98,14 +98,14 @@ def evaluate_nlu(model: Path, dev: Path) -> list[float]:
     print(" " * 10 + "".join(f"{c:>10}" for c in CLASSES))
     for gold in CLASSES:
         print(f"{gold:<10}" + "".join(f"{counts[(gold, pred)]:>10}" for pred in CLASSES))
-    if misses:
+    if misses and show_misses:
         print("\nMisclassified:\n" + "\n".join(misses))
     print(f"\n== NLU parse latency (in process, {len(latencies)} parses): "
           f"p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
     return latencies
 
 
-def evaluate_emotion_and_urgency(dev: Path) -> None:
+def evaluate_emotion_and_urgency(dev: Path, show_misses: bool = True) -> None:
     rows = list(csv.DictReader(dev.open(encoding="utf-8"), delimiter="\t"))
     tp = fp = fn = 0
     for row in rows:
@@ -123,7 +123,7 @@ def evaluate_emotion_and_urgency(dev: Path) -> None:
     raised = sum(1 for r in labelled if r["urgency"] == "3" and routing.urgent_keyword(r["text"]))
     print(f"== Urgency level on the {len(labelled)} labelled rows: accuracy "
           f"{1 - len(wrong) / len(labelled):.3f}; ordinary repairs raised to level 1-2: {raised}")
-    if wrong:
+    if wrong and show_misses:
         print("\n".join(wrong))
 
 
@@ -295,9 +295,10 @@ def main() -> None:
     stats = json.loads(training.STATS_FILE.read_text()) if training.STATS_FILE.exists() else {}
     if stats.get("model") == model.name:
         print(f"== Training time (last training of this model): {stats['train_seconds']:.0f} s")
-    for labelled in (args.dev, args.heldout):
-        evaluate_nlu(model, labelled)
-        evaluate_emotion_and_urgency(labelled)
+    # The held-out split's messages are never printed: nobody may tune on them.
+    for labelled, show_misses in ((args.dev, True), (args.heldout, False)):
+        evaluate_nlu(model, labelled, show_misses)
+        evaluate_emotion_and_urgency(labelled, show_misses)
     bench_phrases()
     if not args.skip_rest:
         bench_rest(model, args.fuzz)
