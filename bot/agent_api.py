@@ -31,12 +31,9 @@ from __future__ import annotations
 
 import argparse
 import hmac
-import json as jsonlib
 import logging
 import os
-import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import aiohttp
 from sanic import Sanic
@@ -49,6 +46,7 @@ from bot.http_json import InvalidBody, body, error, field, refuse_write
 from bot.extraction import mask_phones
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
 from bot.privacy import install_log_masking
+from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
@@ -60,56 +58,6 @@ CONSOLE_DIR = Path(__file__).parent / "web" / "console"
 CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css"}
 SERVICE = Person("service", "admin")
 HANDED_BACK = "人工客服已经处理完毕，接下来由我继续为您服务。还有什么需要帮忙的吗？"
-
-
-class RasaClient:
-    """The few calls of Rasa's HTTP API an agent needs."""
-
-    def __init__(self, url: str, token: str | None) -> None:
-        self.url = url.rstrip("/")
-        self.params = {"token": token} if token else {}
-
-    def _events_url(self, conversation_id: str) -> str:
-        return f"{self.url}/conversations/{quote(conversation_id, safe='')}/tracker"
-
-    async def tracker(self, conversation_id: str) -> dict:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(self._events_url(conversation_id), params=self.params) as r:
-                r.raise_for_status()
-                return await r.json()
-
-    async def status(self) -> dict:
-        """Rasa's /status: among others, the model file in use."""
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{self.url}/status", params=self.params) as r:
-                r.raise_for_status()
-                return await r.json()
-
-    async def parse(self, text: str) -> dict:
-        """What the loaded model makes of a message (nothing is added to a conversation)."""
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{self.url}/model/parse", params=self.params,
-                                    json={"text": text}) as r:
-                r.raise_for_status()
-                return await r.json()
-
-    def swap_model(self, model: Path) -> None:
-        """Load a model into the running server, conversations kept
-        (bot/channels/model_swap.py). Blocking: the retraining thread calls it."""
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/model_swap/?{urlencode(self.params)}",
-            data=jsonlib.dumps({"model_file": str(model)}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=300):
-            pass
-
-    async def append(self, conversation_id: str, events: list[dict]) -> None:
-        """Add events; side effects run, so bot messages reach the resident."""
-        params = {**self.params, "execute_side_effects": "true", "output_channel": "latest"}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(self._events_url(conversation_id) + "/events",
-                                    params=params, json=events) as r:
-                r.raise_for_status()
 
 
 def transcript(tracker: dict) -> list[dict]:
@@ -376,8 +324,7 @@ def main() -> None:
     token = os.environ.get("AGENT_API_TOKEN")
     if not token:
         raise SystemExit("AGENT_API_TOKEN must be set")
-    rasa = RasaClient(os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
-                      os.environ.get("RASA_AUTH_TOKEN") or None)
+    rasa = RasaClient.from_environment()
     create_app(rasa, token).run(host=args.host, port=args.port, access_log=False)
 
 

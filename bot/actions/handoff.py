@@ -10,7 +10,7 @@ from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import extraction, knowledge, reports, routing, tickets
+from bot import emergency, extraction, knowledge, reports, routing, tickets
 from bot.actions.common import hand_over, latest_text, open_ticket, report_from, reporter
 
 REPORT_KINDS = {"repair_request": "repair", "complaint": "complaint"}
@@ -28,13 +28,8 @@ class ActionEmergency(Action):
         text = latest_text(tracker)
         level = ((tracker.latest_message or {}).get("urgency") or {}).get("level") \
             or routing.urgency_of(text)
-        facts = knowledge.community_facts()
-        if level == 1:
-            dispatcher.utter_message(response="utter_emergency_safety",
-                                     exits=facts.get("emergency_exits", ""),
-                                     gathering_point=facts.get("gathering_point", ""))
-        else:
-            dispatcher.utter_message(response="utter_emergency_reassure")
+        for response, values in emergency.first_responses(level):
+            dispatcher.utter_message(response=response, **values)
         named_here = extraction.is_usable_location(extraction.parse_location(text))
         report = report_from(tracker, "repair", text,
                              location=text if named_here else tracker.get_slot("location"))

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from urllib.parse import quote
 
 import aiohttp
 
 from bot import tickets
 from bot.models import Ticket
+from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
 INTERVAL = 3.0  # seconds between looks at the spool
@@ -40,15 +39,9 @@ async def replay_once() -> list[Ticket]:
 async def announce(ticket: Ticket) -> None:
     """`utter_spooled_ticket` in the resident's conversation, through Rasa's API
     (the ticket number goes into the `ticket_no` slot the response reads)."""
-    sender = ticket.reporter_id.split(":", 1)[1]
-    base = f"{os.environ.get('RASA_URL', 'http://127.0.0.1:5005')}/conversations/{quote(sender, safe='')}"
-    params = {"token": os.environ.get("RASA_AUTH_TOKEN", ""), "output_channel": "latest"}
-    slot = [{"event": "slot", "name": "ticket_no", "value": ticket.number}]
+    rasa, sender = RasaClient.from_environment(), ticket.reporter_id.split(":", 1)[1]
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-            async with http.post(f"{base}/tracker/events", params=params, json=slot) as r:
-                r.raise_for_status()
-            async with http.post(f"{base}/execute", params=params, json={"name": "utter_spooled_ticket"}) as r:
-                r.raise_for_status()
+        await rasa.append(sender, [{"event": "slot", "name": "ticket_no", "value": ticket.number}])
+        await rasa.execute(sender, "utter_spooled_ticket")
     except aiohttp.ClientError as error:
         logger.warning("could not tell the resident about ticket %s: %s", ticket.number, type(error).__name__)

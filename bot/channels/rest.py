@@ -9,13 +9,15 @@ Telegram, whose chat ids are trusted) through the body's `input_channel`.
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.http_json import InvalidBody, body, field
 
 MAX_SENDER = 128
 WANTED = '请求体应为 JSON 对象：{"sender": "会话标识", "message": "消息内容"}'
@@ -24,20 +26,17 @@ WANTED = '请求体应为 JSON 对象：{"sender": "会话标识", "message": "�
 def body_problem(request: Request) -> Optional[str]:
     """What is wrong with a webhook request's body, or None."""
     try:
-        data: Any = request.json if request.body else None
-    except Exception:  # Sanic's InvalidUsage for malformed JSON
-        data = None
-    if not isinstance(data, dict):
-        return WANTED
-    sender = data.get("sender")
-    if not isinstance(sender, str) or not sender.strip():
+        data = body(request)
+        sender = field(data, "sender")
+        field(data, "message")  # a string, when given
+    except InvalidBody as problem:
+        return f"{problem}。{WANTED}"
+    if not sender or not sender.strip():
         return "缺少 sender（会话标识，非空字符串）。" + WANTED
     if len(sender) > MAX_SENDER:
         return f"sender 最长 {MAX_SENDER} 个字符。"
     if not sender.isprintable() or not _encodable(sender):
         return "sender 只能包含可见字符。"
-    if not isinstance(data.get("message", ""), str):
-        return "message 必须是字符串。" + WANTED
     return None
 
 

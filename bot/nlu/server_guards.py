@@ -33,7 +33,7 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, Con
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from bot import knowledge
+from bot import emergency
 from bot.text import MAX_RESIDENT_CHARS
 
 logger = logging.getLogger(__name__)
@@ -59,26 +59,14 @@ async def _remote_run(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Eve
         raise ActionServerDown(self.name()) from error
 
 
-def _facts() -> Dict[Text, Any]:
-    try:
-        return knowledge.community_facts()
-    except Exception:  # a broken knowledge file must not silence an emergency
-        logger.exception("community facts unavailable; safety text without them")
-        return {}
-
-
 def _fallback_responses(tracker: DialogueStateTracker) -> List[tuple[str, Dict[str, Any]]]:
     """(response name, values) the resident gets when actions cannot run."""
     urgency = ((tracker.latest_message.parse_data or {}).get("urgency") or {}).get("level") \
         if tracker.latest_message else None
-    facts = _facts()
-    duty = {"phone": facts.get("duty_phone", "")}
-    if urgency == 1:
-        return [("utter_emergency_safety", {"exits": facts.get("emergency_exits", ""),
-                                            "gathering_point": facts.get("gathering_point", "")}),
-                ("utter_actions_down_emergency", duty)]
-    if urgency == 2:
-        return [("utter_emergency_reassure", {}), ("utter_actions_down_emergency", duty)]
+    facts = emergency.facts()
+    if urgency in (1, 2):
+        return emergency.first_responses(urgency) + [
+            ("utter_actions_down_emergency", {"phone": facts.get("duty_phone", "")})]
     return [("utter_actions_down", {"phone": facts.get("service_phone", "")})]
 
 
