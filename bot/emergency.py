@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot import knowledge
+from bot import hazards, knowledge
+from bot.text import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +30,18 @@ def first_responses(level: int | None) -> list[tuple[str, dict[str, Any]]]:
         return [("utter_emergency_safety", {"exits": known.get("emergency_exits", ""),
                                             "gathering_point": known.get("gathering_point", "")})]
     return [("utter_emergency_reassure", {})]
+
+
+_ALL_CLEAR_START = ("没有", "没", "无", "不是", "都没", "没事", "不用", "no", "nope", "none", "not")
+_BUT = ("但", "可是", "不过", "只是", "but")
+
+
+def is_all_clear(text: str, intent: str | None) -> bool:
+    """Is this answer to a safety question a clear no (没有 / 都没有 / no)? Anything
+    else, a long story, a "but", or no answer at all, counts as yes."""
+    clean = normalize(text).lower().strip(" 。.!！,，~～")
+    if not clean or len(clean) > 15 or any(b in clean for b in _BUT):
+        return False
+    if hazards.match(clean):
+        return False
+    return intent == "deny" or clean.startswith(_ALL_CLEAR_START)

@@ -53,7 +53,23 @@ class Routing:
     teams: dict[str, str]
     repair: tuple[Category, ...]
     complaint: tuple[Category, ...]
-    level_keywords: dict[int, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """A dangerous situation, recognised when the message has a word of every class."""
+    id: str
+    name: str
+    level: int  # response level, 1 or 2
+    question: str  # the safety question to ask when the assistant is unsure
+    all_of: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Hazards:
+    concepts: tuple[Hazard, ...]
+    questions: dict[str, str]  # the safety questions' ids → text
+    default_question: str
 
 
 @dataclass(frozen=True)
@@ -270,16 +286,40 @@ def _categories(raw_list: Any, teams: dict[str, str], where: str) -> tuple[Categ
 
 def parse_routing(data: Any) -> Routing:
     teams = {str(k): str(v) for k, v in _require(data, "teams", dict, "routing.yml").items()}
-    levels = {
-        int(k): tuple(str(w) for w in v)
-        for k, v in (data.get("level_keywords") or {}).items()
-    }
     return Routing(
         teams=teams,
         repair=_categories(data.get("repair_categories"), teams, "routing.yml repair_categories"),
         complaint=_categories(data.get("complaint_categories"), teams, "routing.yml complaint_categories"),
-        level_keywords=levels,
     )
+
+
+def parse_hazards(data: Any) -> Hazards:
+    questions = {str(k): str(v).strip() for k, v in
+                 _require(data, "questions", dict, "hazards.yml").items()}
+    default = str(_require(data, "default_question", str, "hazards.yml"))
+    if default not in questions:
+        raise KnowledgeError(f"hazards.yml：default_question“{default}”不在 questions 里")
+    concepts, seen = [], set()
+    for raw in _require(data, "concepts", list, "hazards.yml"):
+        cid = str(_require(raw, "id", str, "hazards.yml 险情"))
+        where = f"hazards.yml 险情“{cid}”"
+        if cid in seen:
+            raise KnowledgeError(f"{where}：编号重复")
+        seen.add(cid)
+        level = _require(raw, "level", int, where)
+        if level not in (1, 2):
+            raise KnowledgeError(f"{where}：响应级别只能是 1 或 2")
+        question = str(_require(raw, "question", str, where))
+        if question not in questions:
+            raise KnowledgeError(f"{where}：没有名为“{question}”的安全问题")
+        classes = _require(raw, "all_of", list, where)
+        if not classes or any(not isinstance(c, list) or not c for c in classes):
+            raise KnowledgeError(f"{where}：all_of 必须是非空的词类列表")
+        if any(not str(w).strip() for c in classes for w in c):
+            raise KnowledgeError(f"{where}：有一个词是空的")
+        concepts.append(Hazard(cid, str(raw.get("name", cid)), level, questions[question],
+                               tuple(tuple(str(w).strip().lower() for w in c) for c in classes)))
+    return Hazards(tuple(concepts), questions, questions[default])
 
 
 def parse_sla(data: Any) -> Sla:
@@ -392,9 +432,10 @@ _community = _KnowledgeFile("community.yml", parse_community)
 _faq = _KnowledgeFile("faq.yml", parse_faq)
 _routing = _KnowledgeFile("routing.yml", parse_routing)
 _sla = _KnowledgeFile("sla.yml", parse_sla)
+_hazards = _KnowledgeFile("hazards.yml", parse_hazards)
 _emotion = _KnowledgeFile("emotion.yml", parse_emotion)
 _phrases = _KnowledgeFile("phrases.yml", parse_phrases)
-_FILES = (_community, _faq, _routing, _sla, _emotion, _phrases)
+_FILES = (_community, _faq, _routing, _hazards, _sla, _emotion, _phrases)
 # How each file is read; the workbench validates a trainer's edit with the same parser.
 PARSERS: dict[str, Callable[[Any], Any]] = {f.name: f.parse for f in _FILES}
 
@@ -409,6 +450,10 @@ def faq_entries() -> tuple[FaqEntry, ...]:
 
 def routing() -> Routing:
     return _routing.get()
+
+
+def hazards() -> Hazards:
+    return _hazards.get()
 
 
 def sla() -> Sla:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot import emotion, knowledge, routing, sla, tickets
+from bot import emotion, hazards, knowledge, sla, tickets
 from bot.models import Ticket
 from bot.text import normalize, to_simplified
 
@@ -25,14 +25,14 @@ def suggest(message: str, ticket: Ticket | None = None, intent: str | None = Non
     words, intent, emotion and urgency; replies whose placeholders can be filled."""
     text = normalize(message)
     mood = emotion.assess(text)
-    urgent = routing.urgent_keyword(text)
+    urgent = hazards.match(text)
     values = {**knowledge.community_facts(), **_ticket_values(ticket)}
     ranked = []
     for order, scenario in enumerate(knowledge.phrase_library().scenarios):
         score = sum(1.0 for t in scenario.triggers if t in text)
         score += 2.0 if intent and intent in scenario.intents else 0.0
         score += 2.0 if scenario.emotion and scenario.emotion == mood.level else 0.0
-        score += 3.0 if urgent and urgent[0] in scenario.urgency else 0.0
+        score += 3.0 if urgent and urgent.hazard.level in scenario.urgency else 0.0
         if ticket is not None and ticket.kind == "complaint" and "complaint" in scenario.intents:
             score += 1.0
         ranked.append((score, -order, scenario))

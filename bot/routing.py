@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import knowledge
+from bot import hazards, knowledge
 from bot.knowledge import Category
-from bot.text import find_words, normalize
+from bot.text import normalize
 
 
 @dataclass(frozen=True)
@@ -28,23 +28,10 @@ def _first_hit(text: str, categories: tuple[Category, ...]) -> tuple[Category, i
     return None
 
 
-def urgent_keyword(text: str) -> tuple[int, str] | None:
-    """(response level 1 or 2, the word that calls for it), ignoring negated or
-    quoted words ("没有着火"); None for an ordinary message."""
-    text = normalize(text)
-    negations = knowledge.emotion_lexicon().negations
-    levels = knowledge.routing().level_keywords
-    for level in sorted(levels):
-        found = find_words(text, levels[level], negations)
-        if found:
-            return level, found[0][0]
-    return None
-
-
 def urgency_of(text: str, base: int = 3) -> int:
-    """The response level the words of a message call for (1 most urgent)."""
-    urgent = urgent_keyword(text)
-    return min(urgent[0], base) if urgent else base
+    """The response level a message's hazard concepts call for (1 most urgent)."""
+    found = hazards.match(text)
+    return min(found.hazard.level, base) if found else base
 
 
 def _route(text: str, categories: tuple[Category, ...]) -> Route:

@@ -31,3 +31,9 @@ def conversations_url(env: dict[str, str] | None = None) -> str:
     var = Path(env.get("VAR_DIR") or VAR_DIR)
     var.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{var / 'conversations.db'}"
+
+
+def safety_answer_wait_seconds() -> int:
+    """How long the assistant waits for the answer to a safety question before
+    it treats silence as yes (SAFETY_ANSWER_WAIT_SECONDS, default 90)."""
+    return int(os.environ.get("SAFETY_ANSWER_WAIT_SECONDS", "90"))

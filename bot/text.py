@@ -34,7 +34,8 @@ def normalize(text: str | None) -> str:
     return _SPACES.sub(" ", to_simplified(text)).strip()
 
 
-_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|‘[^’]*’|'[^']*'|《[^》]*》")
+# An apostrophe inside an English word (I'm, it's) opens no quotation.
+_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|‘[^’]*’|(?<![A-Za-z])'[^']*'(?![A-Za-z])|《[^》]*》")
 
 
 def without_quotations(text: str) -> str:
@@ -63,6 +64,8 @@ def find_words(text: str, words: tuple[str, ...] | list[str],
 
 def is_negated(text: str, start: int, negations: tuple[str, ...] | list[str]) -> bool:
     """True when a negation word ends at most one character before `start`
-    (我不生气, 没有着火, 不是很急)."""
+    (我不生气, 没有着火, 不是很急); "是不是" asks, it does not deny."""
     window = text[max(0, start - 4):start]
+    if window.endswith("是不是"):  # a question (是不是煤气漏了), not a negation
+        return False
     return any(window.endswith(n) or window[:-1].endswith(n) for n in negations if window)

@@ -50,6 +50,7 @@ class Report:
     room: str | None = None
     visit_time: str | None = None
     reporter_name: str | None = None
+    urgency: int | None = None  # the response level the NLU found, if more urgent than the words' own
 
 
 def utcnow() -> datetime:
@@ -101,7 +102,8 @@ def _next_number(session: Session, prefix: str, at: datetime) -> str:
 def _build(session: Session, report: Report, at: datetime) -> Ticket:
     route = (routing.route_repair if report.kind == "repair" else routing.route_complaint)(
         report.description)
-    due = sla.deadlines(route.urgency, at)
+    urgency = min(route.urgency, report.urgency or 3)
+    due = sla.deadlines(urgency, at)
     ticket = Ticket(
         number=_next_number(session, PREFIXES[report.kind], at),
         kind=report.kind,
@@ -109,7 +111,7 @@ def _build(session: Session, report: Report, at: datetime) -> Ticket:
         category_name=route.category_name,
         team=route.team,
         team_name=route.team_name,
-        urgency=route.urgency,
+        urgency=urgency,
         status="open",
         description=report.description,
         location=report.location,

@@ -87,7 +87,7 @@ def train(force: bool = False) -> Path:
     with TRAIN_LOG.open("w") as log:
         result = subprocess.run(
             [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
-             "--data", "data", str(GENERATED_NLU.parent), "--out", str(MODELS_DIR),
+             "--data", "data/nlu", "data/stories", str(GENERATED_NLU.parent), "--out", str(MODELS_DIR),
              "--fixed-model-name", target.name[: -len(".tar.gz")], "--force", "--quiet"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -82,3 +82,16 @@ def staff(server, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[str, str]]
         accounts.create_account(name, password, role)
         people[role] = (name, password)
     return people
+
+
+@pytest.fixture(scope="session")
+def nlu():
+    """parse(text) → the trained pipeline's parse result (intent, faq_entry,
+    emotion, urgency), in process."""
+    import asyncio
+    from rasa.core.agent import Agent
+    model = training.model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `python -m bot.training` first")
+    agent = Agent.load(str(model))
+    return lambda text: asyncio.run(agent.parse_message(text))

@@ -14,9 +14,11 @@ from bot.actions.conversation import (  # noqa: E402
 from bot.actions.handoff import ActionEmergency, ActionHandoff  # noqa: E402
 from bot.actions.repair import (  # noqa: E402
     ActionAskRepairConfirmed, ActionExtractMessageFacts, ActionOpenRepairTicket, ValidateRepairForm)
+from bot.actions.safety import ActionAskSafetyAnswer, ActionSafetyDecide, ValidateSafetyForm  # noqa: E402
 
 __all__ = [
     "ActionAnswerFaq", "ActionCancelReport", "ActionDefaultFallback", "ActionEmergency", "ActionHandoff",
     "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionExtractMessageFacts", "ActionOpenRepairTicket",
     "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm", "ValidateTicketStatusForm",
+    "ActionAskSafetyAnswer", "ActionSafetyDecide", "ValidateSafetyForm",
 ]

@@ -28,21 +28,27 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        question = latest_text(tracker)
-        match, answer = faq.answer(question)
-        if answer:
-            dispatcher.utter_message(text=answer)
-            return []
-        channel, reporter_id = reporter(tracker)
-        try:
-            await asyncio.to_thread(_record_unanswered, UnansweredQuestion(
-                text=question, reporter_id=reporter_id, channel=channel,
-                best_faq_id=match.entry.id if match else None,
-                best_score=match.score if match else None, created_at=tickets.utcnow()))
-        except SQLAlchemyError as error:
-            logger.error("could not record an unanswered question: %s", type(error).__name__)
-        dispatcher.utter_message(response="utter_faq_unknown", phone=service_phone())
+        await answer_question(dispatcher, tracker, latest_text(tracker),
+                              (tracker.latest_message or {}).get("faq_entry"))
         return []
+
+
+async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
+                          guess: Optional[Dict[str, Any]]) -> None:
+    """The entry's answer, or a pass-on (recorded for the trainers' review)."""
+    answer = faq.answer(guess)
+    if answer:
+        dispatcher.utter_message(text=answer)
+        return
+    channel, reporter_id = reporter(tracker)
+    try:
+        await asyncio.to_thread(_record_unanswered, UnansweredQuestion(
+            text=question, reporter_id=reporter_id, channel=channel,
+            best_faq_id=(guess or {}).get("id"), best_score=(guess or {}).get("confidence"),
+            created_at=tickets.utcnow()))
+    except SQLAlchemyError as error:
+        logger.error("could not record an unanswered question: %s", type(error).__name__)
+    dispatcher.utter_message(response="utter_faq_unknown", phone=service_phone())
 
 
 def _record_unanswered(question: UnansweredQuestion) -> None:

@@ -3,6 +3,7 @@ levels 1-2), upset residents, and residents who ask for a person."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -27,16 +28,23 @@ class ActionEmergency(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         text = latest_text(tracker)
         level = ((tracker.latest_message or {}).get("urgency") or {}).get("level") \
-            or routing.urgency_of(text)
-        for response, values in emergency.first_responses(level):
-            dispatcher.utter_message(response=response, **values)
-        named_here = extraction.is_usable_location(extraction.parse_location(text))
-        report = report_from(tracker, "repair", text,
-                             location=text if named_here else tracker.get_slot("location"))
-        ticket, events = await open_ticket(report, dispatcher, "utter_emergency_ticket",
-                                           level_name=knowledge.sla().levels[level].name)
-        return [ActiveLoop(None)] + events + await hand_over(
-            tracker, dispatcher, "emergency", ticket.number if ticket else None)
+            or routing.urgency_of(text, base=1)
+        return await respond_to_emergency(tracker, dispatcher, text, level)
+
+
+async def respond_to_emergency(tracker: Tracker, dispatcher: CollectingDispatcher, text: str,
+                               level: int) -> List[EventType]:
+    """Safety text for the level, a ticket at that level, then a person."""
+    for response, values in emergency.first_responses(level):
+        dispatcher.utter_message(response=response, **values)
+    named_here = extraction.is_usable_location(extraction.parse_location(text))
+    report = replace(report_from(tracker, "repair", text,
+                                 location=text if named_here else tracker.get_slot("location")),
+                     urgency=level)
+    ticket, events = await open_ticket(report, dispatcher, "utter_emergency_ticket",
+                                       level_name=knowledge.sla().levels[level].name)
+    return [ActiveLoop(None)] + events + await hand_over(
+        tracker, dispatcher, "emergency", ticket.number if ticket else None)
 
 
 class ActionHandoff(Action):

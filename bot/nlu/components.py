@@ -2,36 +2,34 @@
 
 - TextNormalizer: Traditional → Simplified, half-width, folded spaces, and a
   length cap, before anything tokenizes.
-- CleanJiebaTokenizer: Rasa's JiebaTokenizer without blank tokens
-  (RasaHQ/rasa#7910: they misalign features).
 - PropertyEntityExtractor: location parts, phones, ticket numbers and fault
   categories from bot.extraction / bot.routing (regexes, not jieba spans).
-- EmotionDetector: the "emotion" field of every parse result (bot.emotion).
-- UrgencyClassifier: the "urgency" field, and the `emergency` intent at
-  response levels 1-2 (bot.routing's level keywords).
+- ResidentIntentClassifier, FaqEntryClassifier, EmotionClassifier,
+  UrgencyClassifier: thin adapters over the trained models of bot.understanding
+  (jieba words and character n-grams, logistic regression), which add the
+  intent, "faq_entry", "emotion" and "urgency" to every parse result.
 """
 from __future__ import annotations
 
-import logging
+import pickle
+from pathlib import Path
 from typing import Any, Dict, List, Text
 
-import jieba
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
-from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import emotion, extraction, routing
+from bot import extraction, routing
 from bot.text import MAX_RESIDENT_CHARS, normalize
-
-jieba.setLogLevel(logging.WARNING)
-
+from bot.understanding import datasets
+from bot.understanding.classifier import TextClassifier
+from bot.understanding.models import EmotionModel, FaqModel, UrgencyModel
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -59,14 +57,6 @@ class TextNormalizer(GraphComponent):
         for message in messages:
             self._normalize(message)
         return messages
-
-
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
-class CleanJiebaTokenizer(JiebaTokenizer):
-    """JiebaTokenizer that never emits whitespace-only tokens."""
-
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        return [t for t in super().tokenize(message, attribute) if t.text.strip()]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -106,44 +96,122 @@ class PropertyEntityExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class EmotionDetector(GraphComponent):
-    """Adds "emotion": {"level", "score", "cues", "emotions"} to every parse result."""
+class _TrainedComponent(GraphComponent):
+    """A component around one model of bot.understanding: trained with the
+    pipeline, stored in the Rasa model file (pickled), applied to each message."""
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Any = None) -> None:
+        self.config = config
+        self._storage = model_storage
+        self._resource = resource
+        self.model = model
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "EmotionDetector":
-        return cls()
+               resource: Resource, execution_context: ExecutionContext) -> "_TrainedComponent":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "_TrainedComponent":
+        with model_storage.read_from(resource) as folder:
+            model = pickle.loads((Path(folder) / "model.pkl").read_bytes())
+        return cls(config, model_storage, resource, model)
+
+    def fit(self, training_data: TrainingData) -> Any:
+        raise NotImplementedError
+
+    def apply(self, message: Message) -> None:
+        raise NotImplementedError
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.model = self.fit(training_data)
+        with self._storage.write_to(self._resource) as folder:
+            (Path(folder) / "model.pkl").write_bytes(pickle.dumps(self.model))
+        return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            message.set("emotion", emotion.assess(message.get(TEXT)).as_dict(), add_to_output=True)
+            self.apply(message)
         return messages
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class UrgencyClassifier(GraphComponent):
-    """Adds "urgency": {"level": 1|2|3|null, "reason"} (三级响应). At level 1 or 2
-    the intent becomes `emergency` whatever the classifiers said, as the
-    FallbackClassifier overrides low-confidence intents: urgency outranks topic."""
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class ResidentIntentClassifier(_TrainedComponent, IntentClassifier):
+    """The intent and its ranking, from Rasa's NLU training data (data/nlu/ and
+    the FAQ question variants as `faq`)."""
+
+    def fit(self, training_data: TrainingData) -> TextClassifier:
+        examples = [e for e in training_data.intent_examples if e.get(TEXT)]
+        return TextClassifier().fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+
+    def apply(self, message: Message) -> None:
+        ranking = self.model.rank(message.get(TEXT) or "")
+        message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking],
+                    add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FaqEntryClassifier(_TrainedComponent):
+    """"faq_entry": {"id", "confidence", "answerable", "ranking"}: which entry of
+    knowledge/faq.yml a question asks about. The answer itself is read live from
+    the knowledge file when the assistant replies."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_wrong_answers": 0.015}
+
+    def fit(self, training_data: TrainingData) -> FaqModel:
+        return FaqModel.train(*datasets.faq_examples(), max_wrong=self.config["max_wrong_answers"])
+
+    def apply(self, message: Message) -> None:
+        message.set("faq_entry", self.model.guess(message.get(TEXT) or "").as_dict(), add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class EmotionClassifier(_TrainedComponent):
+    """"emotion": {"level", "score", "cues", "emotions"}: the score is the
+    trained model's calibrated probability (data/emotion/), high from the
+    threshold where precision and recall balance in cross-validation; the cues are the
+    lexicon's words (knowledge/emotion.yml) that explain it to agents."""
+
+    def fit(self, training_data: TrainingData) -> EmotionModel:
+        return EmotionModel.train(*datasets.emotion_examples())
+
+    def apply(self, message: Message) -> None:
+        message.set("emotion", self.model.assess(message.get(TEXT) or "").as_dict(), add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class UrgencyClassifier(_TrainedComponent):
+    """"urgency": {"level", "reason", "ask", "if_yes", "probability"} (三级响应),
+    from hazard concepts (knowledge/hazards.yml) and a trained model
+    (data/urgency/). At level 1 or 2 the intent becomes `emergency` whatever
+    the classifiers said; when the message might be dangerous it becomes
+    `possible_emergency`, and the assistant asks its safety question first."""
 
     REPORT_INTENTS = ("repair_request", "complaint")
 
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "UrgencyClassifier":
-        return cls()
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_ordinary_raised": 0.01, "max_ordinary_asked": 0.04}
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            urgent = routing.urgent_keyword(message.get(TEXT) or "")
-            intent = (message.get(INTENT) or {}).get("name")
-            if urgent:
-                level, word = urgent
-                message.set("urgency", {"level": level, "reason": word}, add_to_output=True)
-                message.set(INTENT, {"name": "emergency", "confidence": 1.0}, add_to_output=True)
-            elif intent in self.REPORT_INTENTS:
-                message.set("urgency", {"level": 3, "reason": "一般报修或投诉"}, add_to_output=True)
-            else:
-                message.set("urgency", {"level": None, "reason": None}, add_to_output=True)
-        return messages
+    def fit(self, training_data: TrainingData) -> UrgencyModel:
+        return UrgencyModel.train(*datasets.urgency_examples(),
+                                  max_raised=self.config["max_ordinary_raised"],
+                                  max_asked=self.config["max_ordinary_asked"])
+
+    def apply(self, message: Message) -> None:
+        urgency = self.model.assess(message.get(TEXT) or "")
+        intent = (message.get(INTENT) or {}).get("name")
+        result = urgency.as_dict()
+        result["intent"] = intent  # what the message is about, whatever the level
+        if urgency.level:
+            message.set(INTENT, {"name": "emergency", "confidence": 1.0}, add_to_output=True)
+        elif urgency.ask:
+            message.set(INTENT, {"name": "possible_emergency", "confidence": 1.0}, add_to_output=True)
+        elif intent in self.REPORT_INTENTS:
+            result.update(level=3, reason="一般报修或投诉")
+        message.set("urgency", result, add_to_output=True)

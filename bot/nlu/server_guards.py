@@ -61,8 +61,9 @@ async def _remote_run(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Eve
 
 def _fallback_responses(tracker: DialogueStateTracker) -> List[tuple[str, Dict[str, Any]]]:
     """(response name, values) the resident gets when actions cannot run."""
-    urgency = ((tracker.latest_message.parse_data or {}).get("urgency") or {}).get("level") \
-        if tracker.latest_message else None
+    found = ((tracker.latest_message.parse_data or {}).get("urgency") or {}) if tracker.latest_message else {}
+    # With no actions there is no safety question to ask: a possible emergency is treated as one.
+    urgency = found.get("level") or (found.get("if_yes") if found.get("ask") else None)
     facts = emergency.facts()
     if urgency in (1, 2):
         return emergency.first_responses(urgency) + [
