@@ -27,11 +27,16 @@ def _classes_hit(text: str, hazard: Hazard, negations: tuple[str, ...]) -> list[
 
 
 def match(text: str | None) -> HazardMatch | None:
-    """The most urgent concept fully present in the message, or None."""
+    """The most urgent concept fully present in the message, or None. A
+    question about what to do if something happened is no hazard by its words
+    (the trained model still judges it)."""
     clean = normalize(text).lower()
     negations = knowledge.emotion_lexicon().negations
+    rules = knowledge.hazards()
+    if find_words(clean, rules.hypothetical, ()):
+        return None
     found = []
-    for hazard in knowledge.hazards().concepts:
+    for hazard in rules.concepts:
         hits = _classes_hit(clean, hazard, negations)
         if all(hits):
             found.append(HazardMatch(hazard, tuple(h for h in hits if h)))
@@ -40,14 +45,16 @@ def match(text: str | None) -> HazardMatch | None:
 
 def question_for(text: str | None) -> str:
     """The safety question that fits a possibly dangerous message best: that of
-    the concept most of whose classes it touches, else the default."""
+    the concept most of whose classes it touches (longer words break ties),
+    else the default."""
     clean = normalize(text).lower()
     negations = knowledge.emotion_lexicon().negations
     rules = knowledge.hazards()
-    best, best_share = rules.default_question, 0.0
+    best, best_score = rules.default_question, 0.0
     for hazard in rules.concepts:
-        hits = _classes_hit(clean, hazard, negations)
-        share = sum(1 for h in hits if h) / len(hits)
-        if share > best_share:
-            best, best_share = hazard.question, share
+        hits = [h for h in _classes_hit(clean, hazard, negations) if h]
+        # the share of classes touched; longer words are the more telling evidence
+        score = len(hits) / len(hazard.all_of) + 0.01 * sum(len(h) for h in hits)
+        if score > best_score:
+            best, best_score = hazard.question, score
     return best

@@ -70,6 +70,7 @@ class Hazards:
     concepts: tuple[Hazard, ...]
     questions: dict[str, str]  # the safety questions' ids → text
     default_question: str
+    hypothetical: tuple[str, ...] = ()  # words that make a message ask "what if" (如果, 万一)
 
 
 @dataclass(frozen=True)
@@ -318,8 +319,9 @@ def parse_hazards(data: Any) -> Hazards:
         if any(not str(w).strip() for c in classes for w in c):
             raise KnowledgeError(f"{where}：有一个词是空的")
         concepts.append(Hazard(cid, str(raw.get("name", cid)), level, questions[question],
-                               tuple(tuple(str(w).strip().lower() for w in c) for c in classes)))
-    return Hazards(tuple(concepts), questions, questions[default])
+                               tuple(tuple(str(w).lower() for w in c) for c in classes)))
+    hypothetical = tuple(str(w).lower() for w in data.get("hypothetical") or () if str(w).strip())
+    return Hazards(tuple(concepts), questions, questions[default], hypothetical)
 
 
 def parse_sla(data: Any) -> Sla:

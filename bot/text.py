@@ -53,13 +53,18 @@ def find_words(text: str, words: tuple[str, ...] | list[str],
     plain = without_quotations(text)
     found = []
     for word in words:
-        if word.isascii() and word.isalnum():
-            pattern = rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])"
-        else:
-            pattern = re.escape(word)
-        found += [(word, m.start()) for m in re.finditer(pattern, plain)
+        if word not in plain:  # the quick test first: most words are absent
+            continue
+        found += [(word, m.start()) for m in _word_pattern(word).finditer(plain)
                   if not is_negated(plain, m.start(), negations)]
     return found
+
+
+@lru_cache(maxsize=8192)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    if word.isascii() and word.isalnum():
+        return re.compile(rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])")
+    return re.compile(re.escape(word))
 
 
 def is_negated(text: str, start: int, negations: tuple[str, ...] | list[str]) -> bool:

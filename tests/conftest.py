@@ -60,7 +60,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
     shutil.copytree(ROOT / "knowledge", knowledge_dir)
     env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG", "KNOWLEDGE_DIR": str(knowledge_dir),
            "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-           "TELEGRAM_API_URL": fake_telegram.url}
+           "TELEGRAM_API_URL": fake_telegram.url,
+           "SAFETY_ANSWER_WAIT_SECONDS": "3"}  # silence after a safety question counts as yes
     # WUYE_TEST_PORT lets two checkouts run their suites side by side.
     port = int(os.environ.get("WUYE_TEST_PORT", "15005"))
     with Servers(model, rasa_port=port, action_port=port + 50, auth_token=TOKEN, env=env,

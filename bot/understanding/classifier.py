@@ -71,6 +71,10 @@ class TextClassifier:
         """One row per text, one column per label (`labels` order)."""
         return self.model.predict_proba(self._features(texts))
 
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The models' raw decision values, one column per label (`labels` order)."""
+        return self.model.decision_function(self._features(texts))
+
     def rank_many(self, texts: Sequence[str], top: int = 10) -> list[Ranking]:
         labels = self.labels
         result = []
