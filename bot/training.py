@@ -2,8 +2,8 @@
 
 Rasa's own cache fingerprints config and training data but not the jieba
 dictionary, so the model is named by our own hash of everything that feeds it:
-config, domain, data/, the FAQ question variants (added to the `faq` intent)
-and knowledge/dictionary/. FAQ answers are not part of the hash: editing an
+config, domain, data/, the FAQ question variants (added to the `faq` intent),
+knowledge/dictionary/ and the code of the trained components. FAQ answers are not part of the hash: editing an
 answer never retrains.
 
     python -m bot.training               # train if needed, print the model path
@@ -49,6 +49,8 @@ def _input_files() -> list[tuple[str, Path]]:
     labelled = [(str(p.relative_to(ROOT)), p) for p in files]
     labelled += [(f"dictionary/{p.name}", p)
                  for p in sorted(knowledge.dictionary_dir().glob("*")) if p.is_file()]
+    code = [ROOT / "bot" / "nlu" / "components.py", *sorted((ROOT / "bot" / "understanding").glob("*.py"))]
+    labelled += [(str(p.relative_to(ROOT)), p) for p in code]  # the code that trains is an input too
     return labelled
 
 

@@ -193,6 +193,9 @@ class UrgencyClassifier(_TrainedComponent):
     `possible_emergency`, and the assistant asks its safety question first."""
 
     REPORT_INTENTS = ("repair_request", "complaint")
+    # Short conversational turns (算了不报了, 好的, 谢谢) carry no hazard to ask about;
+    # a hazard concept or a sure model still raises them.
+    NO_QUESTION_INTENTS = ("stop", "affirm", "deny", "greet", "goodbye", "thank", "check_ticket_status")
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -208,9 +211,11 @@ class UrgencyClassifier(_TrainedComponent):
         intent = (message.get(INTENT) or {}).get("name")
         result = urgency.as_dict()
         result["intent"] = intent  # what the message is about, whatever the level
+        if intent in self.NO_QUESTION_INTENTS:
+            result["ask"] = None
         if urgency.level:
             message.set(INTENT, {"name": "emergency", "confidence": 1.0}, add_to_output=True)
-        elif urgency.ask:
+        elif result["ask"]:
             message.set(INTENT, {"name": "possible_emergency", "confidence": 1.0}, add_to_output=True)
         elif intent in self.REPORT_INTENTS:
             result.update(level=3, reason="一般报修或投诉")

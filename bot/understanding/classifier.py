@@ -6,6 +6,7 @@ cross-validation on the training data (bench/understanding.py). Text is normalis
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from typing import Sequence
 
@@ -31,8 +32,13 @@ def _dictionaries_loaded() -> bool:
     return True
 
 
+_DIGITS = re.compile(r"\d")
+
+
 def clean(text: str) -> str:
-    return normalize(text).lower()
+    """Normalised, lower case, every digit "0": a room, phone or ticket number
+    tells its kind by its shape and length, not by its digits."""
+    return _DIGITS.sub("0", normalize(text).lower())
 
 
 def words(text: str) -> list[str]:
