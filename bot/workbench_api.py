@@ -111,14 +111,15 @@ def blueprint(rasa: Any, actor: Callable[[Request, dict], str]) -> Blueprint:
         if not text:
             return error(400, "内容为空")
         parsed = await rasa.parse(text[:MAX_TRY])
-        best, answer = faq.answer(text[:MAX_TRY])
+        best = parsed.get("faq_entry") or {}
+        entry = faq.entry(best.get("id"))
         return json({
             "intent": (parsed.get("intent") or {}).get("name"),
             "confidence": (parsed.get("intent") or {}).get("confidence"),
             "ranking": [{"intent": r.get("name"), "confidence": r.get("confidence")}
                         for r in (parsed.get("intent_ranking") or [])[:5]],
-            "faq": {"id": best.entry.id, "score": best.score, "answers": answer is not None,
-                    "answer": best.entry.answer} if best else None,
+            "faq": {"id": entry.id, "score": best.get("confidence"), "answers": faq.answer(best) is not None,
+                    "answer": entry.answer} if entry else None,
             "emotion": parsed.get("emotion"), "urgency": parsed.get("urgency"),
             "entities": [{"entity": e.get("entity"), "value": e.get("value")}
                          for e in parsed.get("entities") or []],

@@ -102,11 +102,16 @@ def test_phone_tail_is_read_from_what_residents_type():
 
 
 def test_unanswerable_questions_are_passed_on_and_recorded(database):
-    messages, _ = run(ActionAnswerFaq(), tracker("小区附近的地铁几点停运"))
+    unsure = tracker("小区附近的地铁几点停运")
+    unsure.latest_message["faq_entry"] = {"id": "parking_visitor", "confidence": 0.2, "answerable": False}
+    messages, _ = run(ActionAnswerFaq(), unsure)
     assert messages[0]["response"] == "utter_faq_unknown"
     with session_scope() as s:
-        assert s.execute(select(UnansweredQuestion.text)).scalar_one() == "小区附近的地铁几点停运"
-    messages, _ = run(ActionAnswerFaq(), tracker("物业费多少钱一平米"))
+        row = s.execute(select(UnansweredQuestion)).scalar_one()
+        assert (row.text, row.best_faq_id, row.best_score) == ("小区附近的地铁几点停运", "parking_visitor", 0.2)
+    sure = tracker("物业费多少钱一平米")
+    sure.latest_message["faq_entry"] = {"id": "fee_standard", "confidence": 0.95, "answerable": True}
+    messages, _ = run(ActionAnswerFaq(), sure)
     assert "2.80" in messages[0]["text"]
 
 

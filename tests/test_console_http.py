@@ -389,7 +389,7 @@ def test_a_review_item_can_extend_an_existing_entry_or_be_discarded(server, staf
 def test_ticket_filters_building_and_overdue(server, staff):
     agent_tab = signed_in(server, staff, "agent")
     resident = Resident(server)
-    resident.says("17栋1单元302厨房水管漏水 电话13912345678")
+    resident.says("17栋1单元302厨房水管漏水了 派人来修一下 电话13912345678")
     resident.says("明天上午")
     resident.says("对的")
     status, listing = agent_tab.call("/agent/tickets?building=17")

@@ -125,7 +125,7 @@ def test_a_report_made_while_the_database_is_down_becomes_a_ticket_and_its_numbe
     database = Path(server.db_url.removeprefix("sqlite:///"))
     away = database.with_name("tickets.away")
     resident = Resident(server)
-    resident.says("楼上装修噪音太大了 晚上十点还在电钻")
+    resident.says("楼上装修有噪音 晚上十点还在电钻 麻烦处理一下")
     database.rename(away)
     try:
         reply = resident.says("15012345678")

@@ -50,7 +50,7 @@ def test_repair_step_by_step_with_bad_input_and_a_correction(server):
 
 def test_complaint_gets_empathy_then_a_ticket_with_a_follow_up(server):
     resident = Resident(server)
-    reply = resident.says("楼上装修噪音太大了 晚上十点还在电钻")
+    reply = resident.says("楼上装修有噪音 晚上十点还在电钻 麻烦处理一下")
     assert "抱歉" in reply and "噪音扰民" in reply and "联系电话" in reply
     assert "维修师傅" not in reply  # a complaint's own phone question, not the repair form's
     reply = resident.says("15012345678")

@@ -147,7 +147,10 @@ class ResidentIntentClassifier(_TrainedComponent, IntentClassifier):
         return TextClassifier().fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
 
     def apply(self, message: Message) -> None:
-        ranking = self.model.rank(message.get(TEXT) or "")
+        text = message.get(TEXT) or ""
+        ranking = self.model.rank(text)
+        if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing to go on
+            ranking = [(name, 0.0) for name, _ in ranking]
         message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking],
                     add_to_output=True)
