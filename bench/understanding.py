@@ -9,10 +9,13 @@ import asyncio
 import csv
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
+import yaml
+from rasa.core.agent import Agent
 from sklearn.model_selection import StratifiedKFold
 
 from bot import knowledge, training
@@ -64,13 +67,10 @@ def guess_from_parse(parsed: dict) -> Guess:
     return Guess(main_class(intent), answered, (parsed.get("emotion") or {}).get("level") == "high", level)
 
 
-def parse_with_model(model: Path, texts: Sequence[str]) -> list[Guess]:
-    from rasa.core.agent import Agent
-    agent = Agent.load(str(model))
-
-    async def parse_all() -> list[Guess]:
+def parse_all(agent: Agent, texts: Sequence[str]) -> list[Guess]:
+    async def parse() -> list[Guess]:
         return [guess_from_parse(await agent.parse_message(t)) for t in texts]
-    return asyncio.run(parse_all())
+    return asyncio.run(parse())
 
 
 # ---- figures ---------------------------------------------------------------------
@@ -174,8 +174,9 @@ def cross_validate(k: int = 5) -> dict[str, float | None]:
     return result
 
 
+@lru_cache(maxsize=None)
 def _config(component: str, key: str) -> float:
-    import yaml
+    """A setting of one of the pipeline's components in config.yml."""
     config = yaml.safe_load((training.ROOT / "config.yml").read_text(encoding="utf-8"))
     return next(c[key] for c in config["pipeline"] if c["name"].endswith(component))
 
@@ -221,11 +222,12 @@ def summary(columns: dict[str, dict[str, float | None]]) -> None:
         print(f"{name:<28}{cells}{TARGETS.get(name, ''):>10}")
 
 
-def run(model: Path, splits: dict[str, Path], folds: int = 5,
-        parse: Callable[[Path, Sequence[str]], list[Guess]] = parse_with_model) -> None:
+def run(agent: Agent, splits: dict[str, Path], folds: int = 5) -> None:
+    """Every figure on each labelled split (parsed by the trained model in
+    `agent`) and k-fold on the training data, then the summary table."""
     columns = {}
     for name, path in splits.items():
         texts, gold = read_split(path)
-        columns[name] = show_split(f"{name} ({path.name})", gold, parse(model, texts))
+        columns[name] = show_split(f"{name} ({path.name})", gold, parse_all(agent, texts))
     columns[f"{folds}-fold"] = cross_validate(folds)
     summary(columns)

@@ -68,7 +68,6 @@ class Hazard:
 @dataclass(frozen=True)
 class Hazards:
     concepts: tuple[Hazard, ...]
-    questions: dict[str, str]  # the safety questions' ids → text
     default_question: str
     hypothetical: tuple[str, ...] = ()  # words that make a message ask "what if" (如果, 万一)
 
@@ -222,6 +221,17 @@ def _clean_text(value: Any, where: str, limit: int) -> str:
     return text
 
 
+def _unique_id(raw: Any, seen: set[str], where: str, label: str) -> tuple[str, str]:
+    """An item's id, refused when an earlier item has it; and `label“id”`, how
+    messages name the item."""
+    item_id = str(_require(raw, "id", str, where))
+    named = f"{label}“{item_id}”"
+    if item_id in seen:
+        raise KnowledgeError(f"{named}：编号重复")
+    seen.add(item_id)
+    return item_id, named
+
+
 def parse_faq(data: Any) -> tuple[FaqEntry, ...]:
     """The entries in use. Retired entries (`retired: true`) stay in the file
     but neither answer nor train, and their questions may be reused."""
@@ -231,12 +241,7 @@ def parse_faq(data: Any) -> tuple[FaqEntry, ...]:
     seen_questions: dict[str, tuple[str, str]] = {}
     result = []
     for i, raw in enumerate(entries, 1):
-        where = f"faq.yml 第{i}条问答"
-        entry_id = str(_require(raw, "id", str, where))
-        where = f"faq.yml 问答“{entry_id}”"
-        if entry_id in seen_ids:
-            raise KnowledgeError(f"{where}：编号重复")
-        seen_ids.add(entry_id)
+        entry_id, where = _unique_id(raw, seen_ids, f"faq.yml 第{i}条问答", "faq.yml 问答")
         if raw.get("retired"):
             continue
         questions = _require(raw, "questions", list, where)
@@ -302,11 +307,7 @@ def parse_hazards(data: Any) -> Hazards:
         raise KnowledgeError(f"hazards.yml：default_question“{default}”不在 questions 里")
     concepts, seen = [], set()
     for raw in _require(data, "concepts", list, "hazards.yml"):
-        cid = str(_require(raw, "id", str, "hazards.yml 险情"))
-        where = f"hazards.yml 险情“{cid}”"
-        if cid in seen:
-            raise KnowledgeError(f"{where}：编号重复")
-        seen.add(cid)
+        cid, where = _unique_id(raw, seen, "hazards.yml 险情", "hazards.yml 险情")
         level = _require(raw, "level", int, where)
         if level not in (1, 2):
             raise KnowledgeError(f"{where}：响应级别只能是 1 或 2")
@@ -321,7 +322,7 @@ def parse_hazards(data: Any) -> Hazards:
         concepts.append(Hazard(cid, str(raw.get("name", cid)), level, questions[question],
                                tuple(tuple(str(w).lower() for w in c) for c in classes)))
     hypothetical = tuple(str(w).lower() for w in data.get("hypothetical") or () if str(w).strip())
-    return Hazards(tuple(concepts), questions, questions[default], hypothetical)
+    return Hazards(tuple(concepts), questions[default], hypothetical)
 
 
 def parse_sla(data: Any) -> Sla:
@@ -360,11 +361,7 @@ def parse_emotion(data: Any) -> EmotionLexicon:
 def parse_phrases(data: Any) -> PhraseLibrary:
     scenarios, seen = [], set()
     for raw in _require(data, "scenarios", list, "phrases.yml"):
-        sid = str(_require(raw, "id", str, "phrases.yml 场景"))
-        where = f"phrases.yml 场景“{sid}”"
-        if sid in seen:
-            raise KnowledgeError(f"{where}：编号重复")
-        seen.add(sid)
+        sid, where = _unique_id(raw, seen, "phrases.yml 场景", "phrases.yml 场景")
         replies = tuple(str(r).strip() for r in _require(raw, "replies", list, where))
         for reply in replies:
             if not reply:

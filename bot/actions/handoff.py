@@ -27,8 +27,7 @@ class ActionEmergency(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         text = latest_text(tracker)
-        level = ((tracker.latest_message or {}).get("urgency") or {}).get("level") \
-            or routing.urgency_of(text, base=1)
+        level = ((tracker.latest_message or {}).get("urgency") or {}).get("level") or 1
         return await respond_to_emergency(tracker, dispatcher, text, level)
 
 

@@ -31,15 +31,16 @@ async def replay_once() -> list[Ticket]:
     if not tickets.spooled():
         return []
     created = await asyncio.to_thread(tickets.replay_spool)
+    rasa = RasaClient.from_environment()
     for ticket in created:
-        await announce(ticket)
+        await announce(rasa, ticket)
     return created
 
 
-async def announce(ticket: Ticket) -> None:
+async def announce(rasa: RasaClient, ticket: Ticket) -> None:
     """`utter_spooled_ticket` in the resident's conversation, through Rasa's API
     (the ticket number goes into the `ticket_no` slot the response reads)."""
-    rasa, sender = RasaClient.from_environment(), ticket.reporter_id.split(":", 1)[1]
+    sender = ticket.reporter_id.split(":", 1)[1]
     try:
         await rasa.append(sender, [{"event": "slot", "name": "ticket_no", "value": ticket.number}])
         await rasa.execute(sender, "utter_spooled_ticket")

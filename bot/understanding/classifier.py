@@ -61,9 +61,8 @@ class TextClassifier:
 
     def _features(self, texts: Sequence[str], fit: bool = False):
         cleaned = [clean(t) for t in texts]
-        if fit:
-            return hstack([self.chars.fit_transform(cleaned), self.words.fit_transform(cleaned)]).tocsr()
-        return hstack([self.chars.transform(cleaned), self.words.transform(cleaned)]).tocsr()
+        parts = [v.fit_transform(cleaned) if fit else v.transform(cleaned) for v in (self.chars, self.words)]
+        return hstack(parts).tocsr()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifier":
         self.model.fit(self._features(texts, fit=True), list(labels))
@@ -81,13 +80,18 @@ class TextClassifier:
         """The models' raw decision values, one column per label (`labels` order)."""
         return self.model.decision_function(self._features(texts))
 
-    def rank_many(self, texts: Sequence[str], top: int = 10) -> list[Ranking]:
+    def _ranking(self, row: np.ndarray, top: int) -> Ranking:
         labels = self.labels
-        result = []
-        for row in self.probabilities(texts):
-            best = np.argsort(row)[::-1][:top]
-            result.append([(labels[i], float(row[i])) for i in best])
-        return result
+        return [(labels[i], float(row[i])) for i in np.argsort(row)[::-1][:top]]
+
+    def rank_many(self, texts: Sequence[str], top: int = 10) -> list[Ranking]:
+        return [self._ranking(row, top) for row in self.probabilities(texts)]
 
     def rank(self, text: str, top: int = 10) -> Ranking:
         return self.rank_many([text], top)[0]
+
+    def rank_and_scores(self, text: str, top: int = 10) -> tuple[Ranking, np.ndarray]:
+        """rank(text) and scores([text]), the text read once."""
+        features = self._features([text])
+        return (self._ranking(self.model.predict_proba(features)[0], top),
+                self.model.decision_function(features))

@@ -12,7 +12,7 @@ Thresholds come from out-of-fold predictions on the training data (never from a
 test set), see `calibrate_*` below."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -27,20 +27,31 @@ FOLDS = 3
 SEED = 42
 
 
-def out_of_fold(texts: Sequence[str], labels: Sequence[str], folds: int = FOLDS,
+def out_of_fold(texts: Sequence[str], labels: Sequence[str], folds: int = FOLDS, raw_scores: bool = False,
                 **options) -> tuple[list[str], np.ndarray]:
-    """(label order, probabilities) for every example from a model that did not
-    see it: k-fold cross-validation on the training data."""
+    """(label order, probabilities, or the raw decision values with `raw_scores`)
+    for every example from a model that did not see it: k-fold cross-validation
+    on the training data."""
     texts, labels = list(texts), list(labels)
     order = sorted(set(labels))
-    probs = np.zeros((len(texts), len(order)))
+    values = np.full((len(texts), len(order)), -np.inf if raw_scores else 0.0)
     smallest = min(labels.count(label) for label in order)
     splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=SEED)
     for train, test in splitter.split(texts, labels):
         model = TextClassifier(**options).fit([texts[i] for i in train], [labels[i] for i in train])
         columns = [order.index(label) for label in model.labels]
-        probs[np.ix_(test, columns)] = model.probabilities([texts[i] for i in test])
-    return order, probs
+        held_out = [texts[i] for i in test]
+        values[np.ix_(test, columns)] = model.scores(held_out) if raw_scores else model.probabilities(held_out)
+    return order, values
+
+
+def lowest_threshold(acceptable) -> float:
+    """The lowest threshold (0.05 .. 0.99, step 0.01) that `acceptable(threshold)`
+    accepts, else 1.0."""
+    for threshold in np.arange(0.05, 1.0, 0.01):
+        if acceptable(threshold):
+            return round(float(threshold), 2)
+    return 1.0
 
 
 # ---- FAQ entries -------------------------------------------------------------
@@ -60,10 +71,7 @@ class FaqGuess:
 def calibrate_pass_on(confidence: np.ndarray, right: np.ndarray, max_wrong: float) -> float:
     """The lowest confidence at which answering keeps wrong answers at or below
     `max_wrong` of all questions (on out-of-fold predictions)."""
-    for threshold in np.arange(0.05, 1.0, 0.01):
-        if (~right & (confidence >= threshold)).sum() / len(right) <= max_wrong:
-            return round(float(threshold), 2)
-    return 1.0
+    return lowest_threshold(lambda t: (~right & (confidence >= t)).sum() / len(right) <= max_wrong)
 
 
 def _margins(scores: np.ndarray) -> np.ndarray:
@@ -88,22 +96,16 @@ class FaqModel:
 
     @classmethod
     def train(cls, questions: Sequence[str], entry_ids: Sequence[str], max_wrong: float) -> "FaqModel":
-        questions, entry_ids = list(questions), np.array(entry_ids)
-        margins, right = np.zeros((len(questions), 1)), np.zeros(len(questions), dtype=bool)
-        splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-        for train, test in splitter.split(questions, entry_ids):
-            model = TextClassifier(**cls.OPTIONS).fit([questions[i] for i in train], entry_ids[train])
-            scores = model.scores([questions[i] for i in test])
-            margins[test] = _margins(scores)
-            right[test] = np.array(model.labels)[scores.argmax(axis=1)] == entry_ids[test]
+        order, scores = out_of_fold(questions, entry_ids, raw_scores=True, **cls.OPTIONS)
+        margins = _margins(scores)
+        right = np.array(order)[scores.argmax(axis=1)] == np.array(entry_ids)
         calibration = LogisticRegression().fit(margins, right)
         threshold = calibrate_pass_on(calibration.predict_proba(margins)[:, 1], right, max_wrong)
         return cls(TextClassifier(**cls.OPTIONS).fit(questions, entry_ids), calibration, threshold)
 
     def guess(self, text: str) -> FaqGuess:
-        scores = self.classifier.scores([text])
+        ranking, scores = self.classifier.rank_and_scores(text, top=3)
         confidence = float(self.calibration.predict_proba(_margins(scores))[0, 1])
-        ranking = self.classifier.rank(text, top=3)
         return FaqGuess(ranking[0][0], confidence, confidence >= self.pass_on_below, ranking)
 
 
@@ -179,13 +181,8 @@ def calibrate_urgency(order: list[str], probs: np.ndarray, labels: Sequence[str]
     urgent = probs[:, order.index("1")] + probs[:, order.index("2")]
     ordinary = urgent[np.array([label == ORDINARY for label in labels])]
 
-    def lowest(share: float) -> float:
-        for threshold in np.arange(0.05, 1.0, 0.01):
-            if (ordinary >= threshold).mean() <= share:
-                return round(float(threshold), 2)
-        return 1.0
-    raise_at = lowest(max_raised)
-    return raise_at, min(raise_at, lowest(max_asked))
+    raise_at = lowest_threshold(lambda t: (ordinary >= t).mean() <= max_raised)
+    return raise_at, min(raise_at, lowest_threshold(lambda t: (ordinary >= t).mean() <= max_asked))
 
 
 @dataclass
@@ -193,7 +190,6 @@ class UrgencyModel:
     classifier: TextClassifier
     raise_at: float
     ask_at: float
-    levels: dict[str, int] = field(default_factory=lambda: {"1": 1, "2": 2})
 
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], max_raised: float,
