@@ -27,7 +27,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from rasa.core.agent import Agent  # noqa: E402
 
-from bench import understanding  # noqa: E402
+from bench import conversations, understanding  # noqa: E402
 from bot import db, phrases, training  # noqa: E402
 from bot.serve import Servers  # noqa: E402
 
@@ -210,6 +210,28 @@ def bench_long_conversation(servers: Servers, turns: int = 300) -> None:
           f"Rasa RSS {before:.0f} -> {_rss_mb(rasa_pid):.0f} MB")
 
 
+CONVERSATION_SETS = {"conversations (the team's set)": conversations.SET,
+                     "conversations (held-out, frozen)": conversations.SET.with_name("heldout_conversations.yml")}
+
+
+def bench_conversations(model: Path) -> None:
+    """Task success on whole conversations (bench/conversations.py), each set on a fresh database."""
+    for title, path in CONVERSATION_SETS.items():
+        if not path.exists():
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/conversations.db"
+            db.migrate(url)
+            token = uuid.uuid4().hex
+            with Servers(model, rasa_port=18105, action_port=18155, auth_token=token, agent_port=18156,
+                         env={"DATABASE_URL": url, "VAR_DIR": tmp}) as servers:
+                talks = conversations.load(path)
+                started = time.perf_counter()
+                results = conversations.run(servers.url, token, url, talks)
+                print(f"\n== Whole {title}, {len(talks)} conversations in {time.perf_counter() - started:.0f} s")
+                print(conversations.report(results, talks, name_failures="frozen" not in title))
+
+
 def _reply(url: str, message: str) -> list:
     return _call(f"{url}/webhooks/rest/webhook", {"sender": uuid.uuid4().hex, "message": message}, "POST")
 
@@ -223,9 +245,13 @@ def main() -> None:
     parser.add_argument("--skip-rest", action="store_true", help="understanding figures only")
     parser.add_argument("--fuzz", type=int, default=10_000, help="fuzz requests against the servers (0: none)")
     parser.add_argument("--retrain", action="store_true", help="train afresh to time the training")
+    parser.add_argument("--conversations-only", action="store_true", help="whole-conversation task success only")
     args = parser.parse_args()
     quiet_rasa()
     model = training.train(force=args.retrain)
+    if args.conversations_only:
+        bench_conversations(model)
+        return
     stats = json.loads(training.STATS_FILE.read_text()) if training.STATS_FILE.exists() else {}
     if stats.get("model") == model.name:
         print(f"== Training time (last training of this model, on this machine): {stats['train_seconds']:.0f} s"
@@ -235,6 +261,7 @@ def main() -> None:
     nlu_latency(agent, ["物业费怎么交", "厨房水管漏水了", "楼上太吵了", "着火了", "谢谢"])
     bench_phrases()
     if not args.skip_rest:
+        bench_conversations(model)
         bench_rest(model, args.fuzz)
 
 
