@@ -37,10 +37,11 @@ _BUT = ("但", "可是", "不过", "只是", "but")
 
 
 def is_all_clear(text: str, intent: str | None) -> bool:
-    """Is this answer to a safety question a clear no (没有 / 都没有 / no)? Anything
-    else, a long story, a "but", or no answer at all, counts as yes."""
+    """Is this answer to a safety question a clear no (没有 / 都没有 / no), at most
+    a sentence long, naming no hazard? Anything else, a long story, a "but",
+    or no answer at all, counts as yes."""
     clean = normalize(text).lower().strip(" 。.!！,，~～")
-    if not clean or len(clean) > 15 or any(b in clean for b in _BUT):
+    if not clean or len(clean) > 30 or any(b in clean for b in _BUT):
         return False
     if hazards.match(clean):
         return False

@@ -89,12 +89,19 @@ class Location:
         return compose_location(self.building, self.unit, self.room, self.landmark)
 
 
-_BUILDING = rf"(?P<B>(?P<b>{_NUM}|[A-Za-z])\s*(?:号楼|栋|幢|座|#楼|#))"
+# "号" alone names a building only when a unit follows ("17号3单元"): "502号" is a room.
+_BUILDING = rf"(?P<B>(?P<b>{_NUM}|[A-Za-z])\s*(?:号楼|栋|幢|座|#楼|#|号(?=\s*{_NUM}\s*单元)))"
 _UNIT = rf"(?P<U>(?P<u>{_NUM})\s*单元)"
-_ROOM = r"(?P<R>(?P<r>\d{3,4})\s*(?:室|号|房)?)"
+_ROOM = r"(?P<R>(?P<r>\d{3,4}|[零〇一二三四五六七八九幺洞]{3,4}(?![十百千]))\s*(?:室|号|房)?)"
+_ENGLISH = re.compile(
+    r"(?P<B>(?:building|bldg\.?|block|blk\.?|tower)\s*#?(?P<b>\d{1,3}))"
+    r"(?:[\s,]*(?P<U>(?:unit|entrance)\s*#?(?P<u>\d{1,2})))?"
+    r"(?:[\s,]*(?P<R>(?:room|rm\.?|flat|apt\.?|apartment|#)\s*(?P<r>\d{3,4})))?", re.IGNORECASE)
 _PATTERNS = [
+    _ENGLISH,
+    re.compile(rf"{_BUILDING}\s*(?P<U>(?P<u>\d{{1,2}}))-(?P<R>(?P<r>\d{{3,4}}))(?![\d-])"),  # 17栋3-1205
     re.compile(r"(?<![\d-])(?P<B>(?P<b>\d{1,3}))-(?:(?P<U>(?P<u>\d{1,2}))-)?(?P<R>(?P<r>\d{3,4}))(?![\d-])"),
-    re.compile(rf"{_BUILDING}\s*(?:{_UNIT})?\s*(?:{_ROOM})?"),
+    re.compile(rf"{_BUILDING}\s*的?\s*(?:{_UNIT})?\s*的?\s*(?:{_ROOM})?"),
     re.compile(rf"{_UNIT}\s*(?:{_ROOM})?"),
     re.compile(r"(?<!\d)(?P<R>(?P<r>\d{3,4})\s*(?:室|房间|房))(?!\d)"),
 ]
@@ -123,7 +130,7 @@ def find_locations(text: str) -> list[Location]:
             parts = []
             for entity, (whole, number) in _PIECES.items():
                 if whole in pattern.groupindex and m.group(whole):
-                    value = m.group(number) if entity == "room" else _num_str(m.group(number))
+                    value = spoken_digits(m.group(number), 3) if entity == "room" else _num_str(m.group(number))
                     if value:
                         parts.append(Part(entity, value, *m.span(whole)))
             if parts:
@@ -139,19 +146,17 @@ def find_locations(text: str) -> list[Location]:
 
 
 def parse_location(text: str) -> Location | None:
-    """The location a message names: the first building/unit/room mention (with
-    the room from a later mention, as in "3栋 ... 502室"), else the first public
-    place. None when there is none."""
+    """The location a message names: the first building/unit/room mention,
+    its missing parts taken from later mentions ("3栋 ... 502室", "3单元1205
+    17栋"), else the first public place. None when there is none."""
     locations = find_locations(text)
     structured = [loc for loc in locations if not loc.landmark]
     if not structured:
         return locations[0] if locations else None
-    first = structured[0]
-    if first.room is None:
-        later_room = next((p for loc in structured[1:] for p in loc.parts if p.entity == "room"), None)
-        if later_room:
-            return Location(first.parts + (later_room,))
-    return first
+    parts = list(structured[0].parts)
+    for later in structured[1:]:
+        parts += [p for p in later.parts if p.entity not in {q.entity for q in parts}]
+    return Location(tuple(sorted(parts, key=lambda p: list(_PIECES).index(p.entity))))
 
 
 def is_usable_location(loc: Location | None) -> bool:
@@ -160,6 +165,17 @@ def is_usable_location(loc: Location | None) -> bool:
 
 
 # --- phone numbers -------------------------------------------------------------
+
+_SPOKEN = {"幺": "1", "洞": "0", **{ch: str(n) for ch, n in CN_DIGITS.items()}}
+_SPOKEN_CHARS = "".join(_SPOKEN)
+
+
+def spoken_digits(text: str, at_least: int = 7) -> str:
+    """Runs of `at_least` or more Chinese digits read one by one, as voice input
+    writes a phone or room number ("一三九 幺二三四…", "八零三"), in Arabic digits."""
+    run = re.compile(rf"[{_SPOKEN_CHARS}](?:[\s,，、-]*[{_SPOKEN_CHARS}]){{{at_least - 1},}}")
+    return run.sub(lambda m: "".join(_SPOKEN.get(ch, "") for ch in m.group(0)), text)
+
 
 _PHONE_CANDIDATE = re.compile(r"(?<![A-Za-z0-9-])(?:\+?86[\s-]?)?\d[\d\s-]{5,16}\d(?![A-Za-z0-9-])")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -194,6 +210,17 @@ def find_phone_candidates(text: str) -> list[Span]:
             continue
         spans.append(Span(m.start(), m.start() + len(raw), raw))
     return spans
+
+
+def mask_facts(text: str) -> str:
+    """Places as "§" and phone numbers as "¶": what kind of message it is does
+    not depend on which flat or number it names (the intent classifier reads this)."""
+    text = spoken_digits(text)
+    spans = [(loc.start, loc.end, "§") for loc in find_locations(text)]
+    spans += [(s.start, s.end, "¶") for s in find_phone_candidates(text)]
+    for start, end, mark in sorted(spans, reverse=True):
+        text = text[:start] + f" {mark} " + text[end:]
+    return text
 
 
 MASK = "＊"  # full-width: reads like *, but web chat Markdown does not turn it into bold

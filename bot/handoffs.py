@@ -14,7 +14,7 @@ from bot.extraction import mask_phones
 from bot.models import Handoff, Ticket
 from bot.tickets import utcnow
 
-REASONS = ("emergency", "emotion", "request", "misunderstood")
+REASONS = ("emergency", "emotion", "request", "misunderstood", "stuck")  # stuck: a report form gave up on a fact
 
 
 @dataclass(frozen=True)

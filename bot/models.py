@@ -100,7 +100,7 @@ class Handoff(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, index=True)  # Rasa sender id
     channel = Column(String(32), nullable=False)
-    reason = Column(String(16), nullable=False)  # emergency | emotion | request | misunderstood
+    reason = Column(String(16), nullable=False)  # emergency | emotion | request | misunderstood | stuck
     urgency = Column(Integer)
     emotion_score = Column(Float)
     emotion_cues = Column(Text)  # JSON list

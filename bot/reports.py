@@ -11,7 +11,6 @@ _GENERIC = re.compile(
     r"我要|我想|想要|需要|帮我|麻烦|请|你好|您好|报修|维修|修理|修一下|投诉|反映|举报|一下|有个|有点|问题|事情|物业|"
     r"东西|坏了|[的了啊呀吧吗呢嘛个]"
 )
-_ANYTIME = ("随时", "都行", "都可以", "无所谓", "任何时间", "什么时候都", "都有人", "不限")
 
 
 def substance(text: str | None) -> str:
@@ -22,16 +21,6 @@ def substance(text: str | None) -> str:
 def describes_something(text: str | None, min_chars: int = 2) -> bool:
     """True when the message says what is wrong, not only that something is."""
     return len(substance(text)) >= min_chars
-
-
-def visit_time(text: str | None) -> str | None:
-    """The resident's preferred visit time in a short form; '随时' for any time."""
-    text = normalize(text or "")
-    if not text:
-        return None
-    if any(word in text for word in _ANYTIME):
-        return "随时"
-    return text[:64]
 
 
 def summary(text: str, limit: int = 40) -> str:

@@ -19,7 +19,9 @@ class Route:
 
 
 def _first_hit(text: str, categories: tuple[Category, ...]) -> tuple[Category, int, int] | None:
-    """The first category with a keyword in `text`, and where its earliest keyword is."""
+    """The first category with a keyword in `text` (English in any case), and
+    where its earliest keyword is."""
+    text = text.lower()
     for cat in categories:
         hits = [(text.find(k), k) for k in cat.keywords if k in text]
         if hits:

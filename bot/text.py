@@ -74,3 +74,16 @@ def is_negated(text: str, start: int, negations: tuple[str, ...] | list[str]) ->
     if window.endswith("是不是"):  # a question (是不是煤气漏了), not a negation
         return False
     return any(window.endswith(n) or window[:-1].endswith(n) for n in negations if window)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def language_of(text: str | None) -> str | None:
+    """"en" for a message written mainly in English words, "zh" for one with
+    Chinese in it, None when it has neither (digits, emoji)."""
+    chinese, english = len(_CJK.findall(text or "")), len(_LATIN_WORD.findall(text or ""))
+    if english >= 2 and english >= chinese:
+        return "en"
+    return "zh" if chinese else None

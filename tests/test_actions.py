@@ -48,13 +48,16 @@ def test_complaint_ticket(database):
     assert messages[0]["response"] == "utter_complaint_ticket" and messages[0]["followup"]
 
 
-def test_bad_phone_and_location_get_a_clear_re_ask():
+def test_bad_phone_and_location_are_turned_down():
     form, dispatcher = ValidateRepairForm(), CollectingDispatcher()
     assert form.validate_phone("1381234", dispatcher, tracker(), DOMAIN) == {"phone": None}
     assert form.validate_phone("手机 138 1234 5678", dispatcher, tracker(), DOMAIN) == {"phone": "13812345678"}
+    assert form.validate_phone("幺三八 一二三四 五六七八", dispatcher, tracker(), DOMAIN) == {"phone": "13812345678"}
     assert form.validate_location("我家", dispatcher, tracker(), DOMAIN) == {"location": None}
     assert form.validate_location("8-2-1102", dispatcher, tracker(), DOMAIN) == {"location": "8栋2单元1102"}
-    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_phone", "utter_invalid_location"]
+    assert form.validate_visit_time("13812345678", dispatcher, tracker(), DOMAIN) == {"visit_time": None}
+    assert form.validate_visit_time("明天下午3点后", dispatcher, tracker(), DOMAIN) == {"visit_time": "明天下午3点后"}
+    assert dispatcher.messages == []  # the second asking says what is wanted (tests/test_form_answers.py)
 
 
 def test_no_visit_time_is_asked_for_a_public_place():
@@ -67,9 +70,9 @@ def test_no_visit_time_is_asked_for_a_public_place():
 def test_read_back_masks_the_phone():
     messages, _ = run(ActionAskRepairConfirmed(), tracker(slots={
         "problem": "厨房水管漏水", "location": "3栋502", "phone": "13812345678"}))
-    assert "3栋502" in messages[0]["text"] and "138＊＊＊＊5678" in messages[0]["text"]
-    assert "13812345678" not in messages[0]["text"]
-    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert messages[0]["response"] == "utter_ask_repair_confirmed"
+    assert "3栋502" in messages[0]["facts"] and "138＊＊＊＊5678" in messages[0]["facts"]
+    assert "13812345678" not in messages[0]["facts"]
 
 
 def test_status_only_shows_the_residents_own_tickets(database):
@@ -112,7 +115,17 @@ def test_unanswerable_questions_are_passed_on_and_recorded(database):
     sure = tracker("物业费多少钱一平米")
     sure.latest_message["faq_entry"] = {"id": "fee_standard", "confidence": 0.95, "answerable": True}
     messages, _ = run(ActionAnswerFaq(), sure)
-    assert "2.80" in messages[0]["text"]
+    assert messages[0]["response"] == "utter_faq_answer" and "2.80" in messages[0]["answer"]
+
+
+def test_every_question_of_a_message_with_several_requests_is_answered(database):
+    t = tracker("物业费多少钱一平米？另外快递放哪")
+    t.latest_message["requests"] = [
+        {"text": "物业费多少钱一平米", "intent": "faq", "faq_entry": {"id": "fee_standard", "answerable": True}},
+        {"text": "快递放哪", "intent": "faq", "faq_entry": {"id": "parcel", "answerable": True}}]
+    messages, _ = run(ActionAnswerFaq(), t)
+    assert [m["response"] for m in messages] == ["utter_faq_answer", "utter_faq_answer"]
+    assert "2.80" in messages[0]["answer"] and "驿站" in messages[1]["answer"]
 
 
 def test_message_facts_fill_location_and_emotion_slots():
@@ -123,4 +136,7 @@ def test_message_facts_fill_location_and_emotion_slots():
     _, events = run(ActionExtractMessageFacts(), t)
     assert [(e["name"], e["value"]) for e in events] == [("emotion_level", "high"), ("location", "8栋2单元1102")]
     _, events = run(ActionExtractMessageFacts(), tracker("我家502室", entities=[{"entity": "room", "value": "502"}]))
-    assert [(e["name"], e["value"]) for e in events] == [("emotion_level", "normal")]
+    assert [(e["name"], e["value"]) for e in events] == [("emotion_level", "normal"), ("language", "zh")]
+    _, events = run(ActionExtractMessageFacts(), tracker("The tap leaks, anyone home tomorrow morning"))
+    assert [(e["name"], e["value"]) for e in events] == [
+        ("emotion_level", "normal"), ("language", "en"), ("visit_time", "anyone home tomorrow morning")]

@@ -13,6 +13,12 @@ from bot.extraction import find_phone_candidates, find_ticket_numbers, mask_phon
     ("A座1203 空调漏水", "A栋1203", ("A", None, "1203")),
     ("我住7栋 房间是604室", "7栋604", ("7", None, "604")),
     ("7-1102", "7栋1102", ("7", None, "1102")),
+    ("17栋3-1205", "17栋3单元1205", ("17", "3", "1205")),
+    ("17号3单元1205", "17栋3单元1205", ("17", "3", "1205")),  # 号 names a building before a unit
+    ("3单元1205 17栋", "17栋3单元1205", ("17", "3", "1205")),  # parts from a later mention
+    ("17栋的3单元 1205", "17栋3单元1205", ("17", "3", "1205")),
+    ("十七号楼三单元一二零五", "17栋3单元1205", ("17", "3", "1205")),  # a room read digit by digit
+    ("The tap in building 3 unit 2 room 502 leaks", "3栋2单元502", ("3", "2", "502")),
 ])
 def test_locations_are_parsed_into_parts(text, value, parts):
     loc = parse_location(text)
@@ -74,3 +80,9 @@ def test_masking():
     assert mask_phone("057188886600") == "0571＊＊＊＊6600"
     assert mask_phones("联系13812345678或0571-88886600，房号8-2-1102") == \
         "联系138＊＊＊＊5678或0571＊＊＊＊6600，房号8-2-1102"
+
+
+def test_spoken_digits_and_facts_masked_for_the_intent_classifier():
+    assert extraction.spoken_digits("电话一三九 幺二三四 五六七八") == "电话13912345678"
+    assert extraction.spoken_digits("三栋") == "三栋"  # short runs are words, not numbers
+    assert extraction.mask_facts("5栋2单元301 水管漏水 电话13924681357") == " § 水管漏水 电话 ¶ "

@@ -36,7 +36,7 @@ def test_repair_step_by_step_with_bad_input_and_a_correction(server):
     assert "具体位置" in resident.says("厨房下水道堵住了")
     assert "没认出这个位置" in resident.says("就在我家")
     assert "联系电话" in resident.says("8-2-1102")
-    assert "号码好像不对" in resident.says("1381234")
+    assert "号码我没认出来" in resident.says("1381234")
     assert "什么时候上门" in resident.says("139 0000 1111")
     assert "8栋2单元1102" in resident.says("明天上午")
     assert "要改的内容" in resident.says("不对")

@@ -14,6 +14,8 @@ from bot.actions.conversation import (  # noqa: E402
 from bot.actions.handoff import ActionEmergency, ActionHandoff  # noqa: E402
 from bot.actions.repair import (  # noqa: E402
     ActionAskRepairConfirmed, ActionExtractMessageFacts, ActionOpenRepairTicket, ValidateRepairForm)
+from bot.actions.report_form import (  # noqa: E402
+    ActionAskComplaintText, ActionAskLocation, ActionAskPhone, ActionAskProblem, ActionAskVisitTime)
 from bot.actions.safety import ActionAskSafetyAnswer, ActionSafetyDecide, ValidateSafetyForm  # noqa: E402
 
 __all__ = [
@@ -21,4 +23,5 @@ __all__ = [
     "ActionTicketStatus", "ActionAskRepairConfirmed", "ActionExtractMessageFacts", "ActionOpenRepairTicket",
     "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm", "ValidateTicketStatusForm",
     "ActionAskSafetyAnswer", "ActionSafetyDecide", "ValidateSafetyForm",
+    "ActionAskComplaintText", "ActionAskLocation", "ActionAskPhone", "ActionAskProblem", "ActionAskVisitTime",
 ]

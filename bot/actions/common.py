@@ -15,13 +15,13 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import extraction, handoffs, knowledge, sla, tickets
+from bot import extraction, form_answers, handoffs, knowledge, sla, tickets
 
 logger = logging.getLogger(__name__)
 
 # Slots that describe one report; cleared once its ticket exists (location and
 # phone stay: the same resident usually reports from the same flat).
-REPORT_SLOTS = ("problem", "visit_time", "repair_confirmed", "complaint_text", "requested_slot")
+REPORT_SLOTS = ("problem", "visit_time", "repair_confirmed", "complaint_text", "requested_slot", "stuck_on")
 
 
 # Channels whose sender id proves who is writing (Telegram's chat id). On the
@@ -73,18 +73,6 @@ def eta_words(ticket: Any) -> Dict[Text, Text]:
             "eta": tickets.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by))}
 
 
-class ContactValidation:
-    """Phone validation shared by the repair and complaint forms."""
-
-    def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
-                       tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        candidates = extraction.find_phone_candidates(str(value or ""))
-        phone = extraction.normalize_phone(candidates[0].text) if candidates else None
-        if phone is None:
-            dispatcher.utter_message(response="utter_invalid_phone")
-        return {"phone": phone}
-
-
 def report_from(tracker: Tracker, kind: str, description: str,
                 location: Optional[str]) -> tickets.Report:
     """A report from the conversation so far; `location` is the text the place is
@@ -117,8 +105,19 @@ async def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
     return ticket, clear_report() + [SlotSet("ticket_no", ticket.number)]
 
 
+async def finish_report(tracker: Tracker, dispatcher: CollectingDispatcher, report: tickets.Report,
+                        response: str) -> List[EventType]:
+    """The end of a report form: the ticket, or, when the form gave up on a fact
+    (asked twice without an answer), a person who takes over with what was said."""
+    if tracker.get_slot("stuck_on"):
+        missing = form_answers.FACT_NAMES.get(tracker.get_slot("stuck_on"), tracker.get_slot("stuck_on"))
+        summary = "；".join([f"登记未完成（缺{missing}）", report.description, report.location or ""])
+        return clear_report() + await hand_over(tracker, dispatcher, "stuck", summary=summary.rstrip("；"))
+    return (await open_ticket(report, dispatcher, response))[1]
+
+
 async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str,
-                    ticket_number: Optional[str] = None) -> List[EventType]:
+                    ticket_number: Optional[str] = None, summary: Optional[str] = None) -> List[EventType]:
     """Record a handoff, tell the resident when a person answers, and pause the
     bot for this conversation (Rasa's ConversationPaused)."""
     message = tracker.latest_message or {}
@@ -127,7 +126,7 @@ async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: 
     channel, _ = reporter(tracker)
     request = handoffs.HandoffRequest(
         conversation_id=tracker.sender_id, channel=channel, reason=reason,
-        summary=latest_text(tracker), urgency=urgency if urgency in (1, 2) else None,
+        summary=summary or latest_text(tracker), urgency=urgency if urgency in (1, 2) else None,
         emotion_score=emotion.get("score"), emotion_cues=tuple(emotion.get("cues") or ()),
         ticket_number=ticket_number)
     try:

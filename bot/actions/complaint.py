@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import reports, routing
-from bot.actions.common import ContactValidation, open_ticket, report_from
+from bot.actions.common import finish_report, report_from
+from bot.actions.report_form import ReportFormValidation
 
 
-class ValidateComplaintForm(ContactValidation, FormValidationAction):
+class ValidateComplaintForm(ReportFormValidation):
     def name(self) -> Text:
         return "validate_complaint_form"
 
@@ -22,7 +23,7 @@ class ValidateComplaintForm(ContactValidation, FormValidationAction):
             return {"complaint_text": None}
         route = routing.route_complaint(value)
         dispatcher.utter_message(response="utter_complaint_ack", fact=reports.summary(value),
-            category=route.category_name, team=route.team_name)
+                                 category=route.category_name, team=route.team_name)
         return {"complaint_text": value}
 
 
@@ -34,4 +35,4 @@ class ActionOpenComplaintTicket(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.get_slot("complaint_text") or ""
         report = report_from(tracker, "complaint", text, location=text)
-        return (await open_ticket(report, dispatcher, "utter_complaint_ticket"))[1]
+        return await finish_report(tracker, dispatcher, report, "utter_complaint_ticket")

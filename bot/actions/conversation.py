@@ -28,9 +28,19 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        await answer_question(dispatcher, tracker, latest_text(tracker),
-                              (tracker.latest_message or {}).get("faq_entry"))
+        message = tracker.latest_message or {}
+        if not await answer_questions_with_the_request(dispatcher, tracker):
+            await answer_question(dispatcher, tracker, latest_text(tracker), message.get("faq_entry"))
         return []
+
+
+async def answer_questions_with_the_request(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer each question of a message that held several requests (the
+    NLU's "requests"); False when it held none."""
+    questions = [r for r in (tracker.latest_message or {}).get("requests") or () if r.get("intent") == "faq"]
+    for request in questions:
+        await answer_question(dispatcher, tracker, request["text"], request.get("faq_entry"))
+    return bool(questions)
 
 
 async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
@@ -38,7 +48,7 @@ async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, qu
     """The entry's answer, or a pass-on (recorded for the trainers' review)."""
     answer = faq.answer(guess)
     if answer:
-        dispatcher.utter_message(text=answer)
+        dispatcher.utter_message(response="utter_faq_answer", answer=answer)
         return
     channel, reporter_id = reporter(tracker)
     try:

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import extraction, reports
-from bot.actions.common import ContactValidation, latest_entity, latest_text, open_ticket, report_from
+from bot import extraction, form_answers, reports
+from bot.actions.common import finish_report, latest_entity, latest_text, report_from
+from bot.actions.report_form import ActionAskFact, ReportFormValidation
+from bot.text import language_of
 
 
 class ActionExtractMessageFacts(Action):
-    """Slot mapping run on every user turn: `location` composed from the
-    building / unit / room / place entities, `emotion_level` from the parse
-    result's emotion, `phone_tail` from four digits while they are asked for."""
+    """Slot mapping run on every user turn: outside a form, `location` composed
+    from the building / unit / room / place entities and `visit_time`; `emotion_level`
+    from the parse result's emotion, `language` from the words, `phone_tail`
+    from four digits while they are asked for."""
 
     def name(self) -> Text:
         return "action_extract_message_facts"
@@ -23,9 +26,16 @@ class ActionExtractMessageFacts(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         emotion = (tracker.latest_message or {}).get("emotion") or {}
         events: List[EventType] = [SlotSet("emotion_level", emotion.get("level", "normal"))]
+        language = language_of(latest_text(tracker))
+        if language:
+            events.append(SlotSet("language", language))
         parts = {e: latest_entity(tracker, e) for e in ("building", "unit", "room", "place")}
-        if parts["building"] or parts["place"]:
-            events.append(SlotSet("location", extraction.compose_location(**parts)))
+        if not tracker.active_loop_name:  # a form reads its own answers (bot/form_answers.py)
+            if parts["building"] or parts["place"]:
+                events.append(SlotSet("location", extraction.compose_location(**parts)))
+            when = form_answers.visit_time_in(latest_text(tracker))
+            if when:
+                events.append(SlotSet("visit_time", when))
         if tracker.get_slot("requested_slot") == "phone_tail":
             tail = extraction.phone_tail(latest_text(tracker))
             if tail:
@@ -33,69 +43,54 @@ class ActionExtractMessageFacts(Action):
         return events
 
 
-class ValidateRepairForm(ContactValidation, FormValidationAction):
+class ValidateRepairForm(ReportFormValidation):
     def name(self) -> Text:
         return "validate_repair_form"
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         # A visit time only matters when the crew must enter a home.
         location = extraction.parse_location(tracker.get_slot("location") or "")
         if location and not location.room:
-            return [s for s in domain_slots if s != "visit_time"]
-        return domain_slots
+            return [s for s in slots if s != "visit_time"]
+        return slots
 
     def validate_problem(self, value: Any, dispatcher: CollectingDispatcher,
                          tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if reports.describes_something(value):
-            return {"problem": value}
-        if tracker.get_slot("requested_slot") == "problem":
-            dispatcher.utter_message(response="utter_problem_unclear")
-        return {"problem": None}
+        return {"problem": value if reports.describes_something(value) else None}
 
     def validate_location(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
         location = extraction.parse_location(str(value or ""))
-        if extraction.is_usable_location(location):
-            return {"location": location.value}
-        dispatcher.utter_message(response="utter_invalid_location")
-        return {"location": None}
+        return {"location": location.value if extraction.is_usable_location(location) else None}
 
     def validate_visit_time(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        return {"visit_time": reports.visit_time(value)}
+        return {"visit_time": form_answers.time_phrase(str(value or ""))}
 
     def validate_repair_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if value is False:
-            dispatcher.utter_message(response="utter_repair_correction")
-            return {"repair_confirmed": None}
-        return {"repair_confirmed": value}
+        # False ("不对") or an unclear answer: the read-back's second asking says how to correct.
+        return {"repair_confirmed": True if value is True else None}
 
 
-class ActionAskRepairConfirmed(Action):
-    """Reads the key facts back (复述确认) before anything is dispatched."""
+class ActionAskRepairConfirmed(ActionAskFact):
+    """Reads the key facts back (复述确认) before anything is dispatched; asked
+    again, it says how to correct a fact."""
 
-    def name(self) -> Text:
-        return "action_ask_repair_confirmed"
+    slot = "repair_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lines = [
-            "请核对一下报修信息：",
             f"位置：{tracker.get_slot('location')}",
             f"问题：{reports.summary(tracker.get_slot('problem') or '')}",
             f"电话：{extraction.mask_phone(tracker.get_slot('phone') or '')}",
         ]
         if tracker.get_slot("visit_time"):
             lines.append(f"上门时间：{tracker.get_slot('visit_time')}")
-        lines.append("信息对吗？")
-        dispatcher.utter_message(
-            text="  \n".join(lines),  # a Markdown line break for the web chat; plain text elsewhere
-            buttons=[{"title": "对的，提交", "payload": "/affirm"},
-                     {"title": "需要修改", "payload": "/deny"}],
-        )
-        return []
+        # "  \n" is a Markdown line break for the web chat; plain text elsewhere
+        dispatcher.utter_message(response="utter_ask_repair_confirmed", facts="  \n".join(lines))
 
 
 class ActionOpenRepairTicket(Action):
@@ -106,4 +101,4 @@ class ActionOpenRepairTicket(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         report = report_from(tracker, "repair", tracker.get_slot("problem") or "",
                              tracker.get_slot("location"))
-        return (await open_ticket(report, dispatcher, "utter_repair_ticket"))[1]
+        return await finish_report(tracker, dispatcher, report, "utter_repair_ticket")

@@ -36,7 +36,7 @@ class ActionAskSafetyAnswer(Action):
         text = latest_text(tracker)
         dispatcher.utter_message(text=urgency.get("ask") or hazards.question_for(text))
         context = {"text": text, "intent": urgency.get("intent"), "if_yes": urgency.get("if_yes") or 1,
-                   "faq_entry": parse.get("faq_entry")}
+                   "faq_entry": parse.get("faq_entry"), "form": interrupted_form(tracker)}
         wait = timedelta(seconds=settings.safety_answer_wait_seconds())
         return [SlotSet("safety_context", context),
                 ReminderScheduled(TIMEOUT_INTENT, datetime.now() + wait, name="safety_question",
@@ -72,9 +72,18 @@ class ActionSafetyDecide(Action):
         return events + await _resume(dispatcher, tracker, text, context)
 
 
+def interrupted_form(tracker: Tracker) -> Optional[str]:
+    """The form the safety question interrupted, if one was running."""
+    loops = [e.get("name") for e in reversed(tracker.events) if e.get("event") == "active_loop"]
+    earlier = [name for name in loops if name != "safety_form"]
+    return earlier[0] if earlier else None
+
+
 async def _resume(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                   context: Dict[str, Any]) -> List[EventType]:
-    """Carry on with the message the question interrupted."""
+    """Carry on with what the question interrupted: the form, or the message."""
+    if context.get("form"):
+        return [FollowupAction(context["form"])]
     intent: Optional[str] = context.get("intent")
     if intent == "repair_request":
         return [SlotSet("problem", text), FollowupAction("repair_form")]

@@ -4,7 +4,7 @@
 "use strict";
 
 const URGENCY = { 1: "一级·紧急", 2: "二级·较急", 3: "三级·一般" };
-const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解" };
+const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解", stuck: "登记未完成" };
 const KINDS = { repair: "报修", complaint: "投诉" };
 const STATUSES = { open: "已受理", assigned: "已派单", in_progress: "处理中", resolved: "已处理", closed: "已办结" };
 const ROLES = { agent: "客服专员", trainer: "培训师", admin: "管理员" };
