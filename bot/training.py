@@ -49,7 +49,7 @@ def _input_files() -> list[tuple[str, Path]]:
     labelled = [(str(p.relative_to(ROOT)), p) for p in files]
     labelled += [(f"dictionary/{p.name}", p)
                  for p in sorted(knowledge.dictionary_dir().glob("*")) if p.is_file()]
-    code = [ROOT / "bot" / "nlu" / "components.py", *sorted((ROOT / "bot" / "understanding").glob("*.py"))]
+    code = [ROOT / "bot" / "nlu" / "components.py", ROOT / "bot" / "extraction.py", *sorted((ROOT / "bot" / "understanding").glob("*.py"))]
     labelled += [(str(p.relative_to(ROOT)), p) for p in code]  # the code that trains is an input too
     return labelled
 

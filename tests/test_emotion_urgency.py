@@ -11,7 +11,7 @@ from bot.understanding.models import UrgencyModel
     ("再不修好我就发抖音", "发抖音"),
     ("这都第三次了 你们到底管不管", "到底管不管"),
     ("我要打12345投诉你们", "12345"),
-    ("气死我了，忍无可忍", "忍无可忍"),
+    ("气死我了，忍无可忍！", "忍无可忍"),
     ("你們這垃圾物業", "垃圾物业"),            # Traditional characters
 ])
 def test_upset_messages_are_high_and_explained_by_their_cues(nlu, text, cue):

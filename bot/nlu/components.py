@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import extraction, routing
 from bot.text import MAX_RESIDENT_CHARS, normalize
-from bot.understanding import datasets
+from bot.understanding import datasets, requests
 from bot.understanding.classifier import TextClassifier
 from bot.understanding.models import EmotionModel, FaqModel, UrgencyModel
 
@@ -144,16 +144,38 @@ class ResidentIntentClassifier(_TrainedComponent, IntentClassifier):
 
     def fit(self, training_data: TrainingData) -> TextClassifier:
         examples = [e for e in training_data.intent_examples if e.get(TEXT)]
-        return TextClassifier().fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        return TextClassifier().fit([extraction.mask_facts(e.get(TEXT)) for e in examples],
+                                    [e.get(INTENT) for e in examples])
 
     def apply(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        ranking = self.model.rank(text)
+        ranking = self.model.rank(extraction.mask_facts(text))
         if not any(ch.isalnum() for ch in text):  # emoji or punctuation only: nothing to go on
             ranking = [(name, 0.0) for name, _ in ranking]
+        found = self._several_requests(text)
+        lead = requests.first(found) if found else None
+        if found:  # the request taken up first leads; the others ride along in "requests"
+            message.set("requests", found, add_to_output=True)
+        elif ranking[0][0] == "inform" or ranking[0][1] < requests.MIN_CONFIDENCE:
+            # "4栋… 水龙头渗水 电话… 明天在家" reads as facts: the fault among them decides
+            lead = self._request_among_facts(text)
+        if lead:
+            ranking = [(lead["intent"], lead["confidence"])] + [(n, c) for n, c in ranking if n != lead["intent"]]
         message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking],
                     add_to_output=True)
+
+    def _best_of_each(self, parts: List[str]) -> List[tuple]:
+        best = [ranking[0] for ranking in self.model.rank_many([extraction.mask_facts(p) for p in parts], top=1)]
+        return [(part, intent, confidence) for part, (intent, confidence) in zip(parts, best)]
+
+    def _several_requests(self, text: str) -> List[Dict[Text, Any]] | None:
+        parts = requests.clauses(text)
+        return requests.several(self._best_of_each(parts)) if len(parts) > 1 else None
+
+    def _request_among_facts(self, text: str) -> Dict[Text, Any] | None:
+        parts = requests.phrases(text)
+        return requests.request_among_facts(self._best_of_each(parts)) if len(parts) > 1 else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -171,6 +193,9 @@ class FaqEntryClassifier(_TrainedComponent):
 
     def apply(self, message: Message) -> None:
         message.set("faq_entry", self.model.guess(message.get(TEXT) or "").as_dict(), add_to_output=True)
+        for request in message.get("requests") or ():
+            if request["intent"] == "faq":
+                request["faq_entry"] = self.model.guess(request["text"]).as_dict()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -196,9 +221,9 @@ class UrgencyClassifier(_TrainedComponent):
     `possible_emergency`, and the assistant asks its safety question first."""
 
     REPORT_INTENTS = ("repair_request", "complaint")
-    # Short conversational turns (算了不报了, 好的, 谢谢) carry no hazard to ask about;
-    # a hazard concept or a sure model still raises them.
-    NO_QUESTION_INTENTS = ("stop", "affirm", "deny", "greet", "goodbye", "thank", "check_ticket_status")
+    # Short conversational turns (算了不报了, 好的, 谢谢): the model reads too little in
+    # them to raise a level or ask a safety question; a hazard concept still raises them.
+    CONVERSATIONAL = ("stop", "affirm", "deny", "greet", "goodbye", "thank", "check_ticket_status")
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -210,12 +235,10 @@ class UrgencyClassifier(_TrainedComponent):
                                   max_asked=self.config["max_ordinary_asked"])
 
     def apply(self, message: Message) -> None:
-        urgency = self.model.assess(message.get(TEXT) or "")
         intent = (message.get(INTENT) or {}).get("name")
+        urgency = self.model.assess(message.get(TEXT) or "", model_decides=intent not in self.CONVERSATIONAL)
         result = urgency.as_dict()
         result["intent"] = intent  # what the message is about, whatever the level
-        if intent in self.NO_QUESTION_INTENTS:
-            result["ask"] = None
         if urgency.level:
             message.set(INTENT, {"name": "emergency", "confidence": 1.0}, add_to_output=True)
         elif result["ask"]:

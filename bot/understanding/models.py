@@ -198,8 +198,10 @@ class UrgencyModel:
         raise_at, ask_at = calibrate_urgency(order, probs, labels, max_raised, max_asked)
         return cls(TextClassifier().fit(texts, labels), raise_at, ask_at)
 
-    def assess(self, text: str) -> Urgency:
-        """Concepts and model together; the more urgent wins."""
+    def assess(self, text: str, model_decides: bool = True) -> Urgency:
+        """Concepts and model together; the more urgent wins. Without
+        `model_decides` (a short conversational turn: 算了不报了, 好的) only a
+        hazard concept raises the level, and no safety question is asked."""
         probs = dict(self.classifier.rank(text))
         p1, p2 = probs.get("1", 0.0), probs.get("2", 0.0)
         likely = 1 if p1 >= p2 else 2
@@ -207,11 +209,11 @@ class UrgencyModel:
         levels = []
         if concept:
             levels.append((concept.hazard.level, concept.reason))
-        if p1 + p2 >= self.raise_at:
+        if model_decides and p1 + p2 >= self.raise_at:
             levels.append((likely, f"模型判断（{p1 + p2:.2f}）"))
         if levels:
             level, reason = min(levels, key=lambda found: found[0])  # the concept's words first
             return Urgency(level, reason, probability=p1 + p2)
-        if p1 + p2 >= self.ask_at:
+        if model_decides and p1 + p2 >= self.ask_at:
             return Urgency(None, None, hazards.question_for(text), likely, p1 + p2)
         return Urgency(None, None, probability=p1 + p2)
