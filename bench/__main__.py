@@ -27,8 +27,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from rasa.core.agent import Agent  # noqa: E402
 
-from bench import conversations, understanding  # noqa: E402
-from bot import db, phrases, training  # noqa: E402
+from bench import conversations, understanding, wording  # noqa: E402
+from bot import db, suggestions, training  # noqa: E402
 from bot.serve import Servers  # noqa: E402
 
 def percentile(values: list[float], p: float) -> float:
@@ -58,19 +58,14 @@ def quiet_rasa() -> None:
     configure_structlog()  # Rasa's structured debug lines too
 
 
-def bench_phrases() -> None:
+def bench_suggestions() -> None:
     messages = ["楼上半夜太吵了 睡不着", "你们这垃圾物业 我要去媒体曝光", "报修好几天了还没修", "物业费为什么又涨了"]
-    drafts = ["这不是我的事，等着吧", "好的，我马上帮您处理，今天内给您回复", "不清楚，问财务吧"]
-    suggest, check = [], []
+    times = []
     for i in range(400):
         started = time.perf_counter()
-        phrases.suggest(messages[i % len(messages)])
-        suggest.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        phrases.check(drafts[i % len(drafts)])
-        check.append((time.perf_counter() - started) * 1000)
-    print(f"== suggest (in process): p50 {percentile(suggest, 50):.2f} ms, p95 {percentile(suggest, 95):.2f} ms; "
-          f"check: p50 {percentile(check, 50):.2f} ms, p95 {percentile(check, 95):.2f} ms")
+        suggestions.suggest(suggestions.Situation((messages[i % len(messages)],)))
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"== suggest (in process): p50 {percentile(times, 50):.2f} ms, p95 {percentile(times, 95):.2f} ms")
 
 
 def _turn(url: str, sender: str, message: str) -> float:
@@ -259,7 +254,8 @@ def main() -> None:
     agent = Agent.load(str(model))
     understanding.run(agent, {"dev": args.dev, "held-out": args.heldout}, args.folds)
     nlu_latency(agent, ["物业费怎么交", "厨房水管漏水了", "楼上太吵了", "着火了", "谢谢"])
-    bench_phrases()
+    wording.run(args.folds)
+    bench_suggestions()
     if not args.skip_rest:
         bench_conversations(model)
         bench_rest(model, args.fuzz)

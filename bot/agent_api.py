@@ -24,8 +24,9 @@ POST  /agent/conversations/<id>/resolve     {"agent"}; the bot takes over again
 GET   /agent/tickets?status=&kind=&flagged= tickets, phones masked
 GET   /agent/tickets/<number>               one ticket with its history
 PATCH /agent/tickets/<number>               {"status", "note", "agent"}
-POST  /agent/suggest                        {"message", "ticket_no"?} → 3 replies
-POST  /agent/check                          {"draft"} → forbidden wording and a rewrite
+POST  /agent/suggest                        {"conversation_id"} or {"message", "ticket_no"?, "intent"?,
+                                            "category"?, "emotion"?, "urgency"?, "agent_said"?} → 3 replies
+POST  /agent/check                          {"draft"} → findings (kind, words, rewrite) and the rewritten draft
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import accounts, handoffs, phrases, review, tickets, workbench_api
+from bot import accounts, agent_models, handoffs, review, suggestions, tickets, wording, workbench_api
 from bot.accounts import Person
 from bot.http_json import InvalidBody, body, error, field, refuse_write
 from bot.extraction import mask_phones
@@ -102,6 +103,11 @@ def client_address(request: Request) -> str:
 
 def create_app(rasa: RasaClient, token: str) -> Sanic:
     app = Sanic("wuye_agent_api")
+
+    @app.after_server_start
+    async def train_console_models(app: Sanic, loop) -> None:
+        """The wording check and suggestion models, trained (or loaded) before the first agent needs them."""
+        loop.run_in_executor(None, lambda: (agent_models.wording_model(), agent_models.situation_model()))
     throttle = accounts.SignInThrottle()
 
     def by_service(request: Request) -> bool:
@@ -203,10 +209,10 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
             return error(400, "内容为空")
         if len(text) > MAX_TEXT:
             return error(400, f"内容超过 {MAX_TEXT} 个字")
-        findings, rewrite = phrases.check(text)
+        findings, rewrite = wording.check(text)
         if findings:
             return error(422, "回复含有禁忌用语，未发送",
-                          findings=[f.__dict__ for f in findings], rewrite=rewrite)
+                          findings=[f.as_dict() for f in findings], rewrite=rewrite)
         if handoffs.waiting_for(conversation_id) is None:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
         handoffs.take(conversation_id, agent)  # replying takes the conversation
@@ -270,21 +276,35 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     @app.post("/agent/suggest")
     async def suggest(request: Request) -> HTTPResponse:
         data = body(request)
-        message, ticket_no = (field(data, "message") or "").strip(), field(data, "ticket_no")
-        if not message:
-            return error(400, "消息为空")
+        conversation_id, ticket_no = field(data, "conversation_id"), field(data, "ticket_no")
+        message, said = (field(data, "message") or "").strip(), field(data, "agent_said", list) or []
+        facts = {name: field(data, name) for name in ("intent", "category", "emotion")}
+        urgency = field(data, "urgency", int)
         ticket = tickets.find(ticket_no) if ticket_no else None
         if ticket_no and ticket is None:
             return error(404, f"没有工单 {ticket_no}")
-        return json({"suggestions": phrases.suggest(message[:MAX_TEXT], ticket)})
+        if conversation_id:
+            events = (await rasa.tracker(conversation_id)).get("events") or []
+            ticket = ticket or open_ticket(conversation_id, handoffs.waiting_for(conversation_id))
+            situation = suggestions.situation_of(events, ticket)
+            if not situation.resident:
+                return error(404, f"没有会话“{conversation_id}”")
+        elif not message:
+            return error(400, "消息为空")
+        else:
+            situation = suggestions.Situation(
+                (message[:MAX_TEXT],), facts["intent"], facts["category"] or (ticket.category if ticket else None),
+                facts["emotion"], urgency, ticket.kind if ticket else None, ticket.status if ticket else None,
+                bool(ticket and tickets.is_overdue(ticket)), tuple(str(line)[:MAX_TEXT] for line in said[-2:]))
+        return json({"suggestions": suggestions.suggest(situation, ticket)})
 
     @app.post("/agent/check")
     async def check(request: Request) -> HTTPResponse:
         draft = field(body(request), "draft") or ""
         if not draft.strip():
             return error(400, "草稿为空")
-        findings, rewrite = phrases.check(draft[:MAX_TEXT])
-        return json({"ok": not findings, "findings": [f.__dict__ for f in findings],
+        findings, rewrite = wording.check(draft[:MAX_TEXT])
+        return json({"ok": not findings, "findings": [f.as_dict() for f in findings],
                      "rewrite": rewrite})
 
     @app.get("/")

@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_KIND_NAMES = {str: "字符串", bool: "布尔值（true 或 false）", dict: "对象", list: "列表"}
+_KIND_NAMES = {str: "字符串", bool: "布尔值（true 或 false）", dict: "对象", list: "列表", int: "整数"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

@@ -116,20 +116,46 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class WordingKind:
+    """A kind of forbidden wording (推诿, 搪塞, ...) and the compliant sentence
+    offered in place of a draft's sentence of that kind."""
+    id: str
+    name: str
+    rewrite: str
+
+
+@dataclass(frozen=True)
 class Forbidden:
     phrase: str
     alternative: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class WordingExample:
+    """A draft a trainer labelled in the workbench: a kind id, or "polite"."""
+    draft: str
+    kind: str
+
+
+POLITE = "polite"
 
 
 @dataclass(frozen=True)
 class PhraseLibrary:
     scenarios: tuple[Scenario, ...]
     forbidden: tuple[Forbidden, ...]
+    kinds: tuple[WordingKind, ...] = ()
+    examples: tuple[WordingExample, ...] = ()
+
+    def kind(self, kind_id: str) -> WordingKind:
+        return next(k for k in self.kinds if k.id == kind_id)
 
 
 _KIND_NAMES = {str: "文字", list: "列表", dict: "映射", int: "整数", float: "数字"}
 # How the workbench names a file's fields in error messages (the YAML key follows).
-_FIELD_NAMES = {"alternative": "建议改为", "emotion": "情绪", "entries": "问答", "forbidden": "禁忌用语",
+_FIELD_NAMES = {"alternative": "建议改为", "draft": "草稿", "emotion": "情绪", "entries": "问答", "forbidden": "禁忌用语",
+                "kind": "类型", "kinds": "禁忌类型", "rewrite": "改写",
                 "groups": "情绪词组", "id": "编号", "name": "名称", "phrase": "禁忌用语", "questions": "问法",
                 "replies": "回复", "scenarios": "话术场景", "threshold": "阈值", "weight": "权重",
                 "words": "情绪词"}
@@ -374,12 +400,27 @@ def parse_phrases(data: Any) -> PhraseLibrary:
                                   tuple(str(t) for t in raw.get("triggers") or ()), replies,
                                   tuple(str(i) for i in raw.get("intents") or ()), raw.get("emotion"),
                                   tuple(int(u) for u in raw.get("urgency") or ())))
+    kinds, seen_kinds = [], set()
+    for raw in _require(data, "kinds", list, "phrases.yml"):
+        kid, where = _unique_id(raw, seen_kinds, "phrases.yml 禁忌类型", "phrases.yml 禁忌类型")
+        kinds.append(WordingKind(kid, str(_require(raw, "name", str, where)), str(_require(raw, "rewrite", str, where))))
+
+    def known_kind(raw: Any, where: str, allowed: set[str]) -> str:
+        kind = str(_require(raw, "kind", str, where))
+        if kind not in allowed:
+            raise KnowledgeError(f"{where}：类型“{kind}”不存在（可选：{'、'.join(sorted(allowed))}）")
+        return kind
+
     forbidden = []
     for raw in _require(data, "forbidden", list, "phrases.yml"):
         phrase = str(_require(raw, "phrase", str, "phrases.yml 禁忌用语"))
-        forbidden.append(Forbidden(phrase, str(_require(raw, "alternative", str,
-                                                         f"phrases.yml 禁忌用语“{phrase}”"))))
-    return PhraseLibrary(tuple(scenarios), tuple(forbidden))
+        where = f"phrases.yml 禁忌用语“{phrase}”"
+        forbidden.append(Forbidden(phrase, str(_require(raw, "alternative", str, where)),
+                                   known_kind(raw, where, seen_kinds)))
+    examples = [WordingExample(str(_require(raw, "draft", str, "phrases.yml 标注示例")),
+                               known_kind(raw, "phrases.yml 标注示例", seen_kinds | {POLITE}))
+                for raw in data.get("examples") or ()]
+    return PhraseLibrary(tuple(scenarios), tuple(forbidden), tuple(kinds), tuple(examples))
 
 
 class _KnowledgeFile(Generic[T]):

@@ -284,6 +284,11 @@ def find(number: str) -> Ticket | None:
         return ticket
 
 
+def is_overdue(ticket: Ticket) -> bool:
+    """Still open and past its resolve-by time."""
+    return ticket.status in OPEN_STATUSES and ticket.resolve_by < utcnow()
+
+
 def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:
     """A ticket for agents. The phone is in clear only on the ticket's own page."""
     def iso(value: datetime | None) -> str | None:
@@ -300,7 +305,7 @@ def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:
         "channel": ticket.channel, "created_at": iso(ticket.created_at), "respond_by": iso(ticket.respond_by),
         "onsite_by": iso(ticket.onsite_by), "resolve_by": iso(ticket.resolve_by),
         "followup_by": iso(ticket.followup_by),
-        "overdue": ticket.status in OPEN_STATUSES and ticket.resolve_by < utcnow(),
+        "overdue": is_overdue(ticket),
     }
     if phone_in_clear:
         data["history"] = [{"at": iso(e.at), "status": e.status, "actor": e.actor, "note": e.note}

@@ -43,13 +43,21 @@ def faq_training_yaml() -> str:
         yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
+# The modules of bot/understanding the NLU components train with (the console's
+# wording and situation models are trained by the agent API, bot/agent_models.py).
+NLU_MODULES = ("classifier", "models", "datasets", "requests")
+
+
 def _input_files() -> list[tuple[str, Path]]:
     """(label, path) of every file that feeds training."""
-    files = [ROOT / "config.yml", ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]
+    data = [p for p in sorted((ROOT / "data").rglob("*.yml")) if "wording" not in p.parts]  # wording: the console's
+    files = [ROOT / "config.yml", ROOT / "domain.yml", *data]
     labelled = [(str(p.relative_to(ROOT)), p) for p in files]
     labelled += [(f"dictionary/{p.name}", p)
                  for p in sorted(knowledge.dictionary_dir().glob("*")) if p.is_file()]
-    code = [ROOT / "bot" / "nlu" / "components.py", ROOT / "bot" / "extraction.py", *sorted((ROOT / "bot" / "understanding").glob("*.py"))]
+    understanding = ROOT / "bot" / "understanding"
+    code = [ROOT / "bot" / "nlu" / "components.py", ROOT / "bot" / "extraction.py",
+            *(understanding / f"{name}.py" for name in NLU_MODULES)]
     labelled += [(str(p.relative_to(ROOT)), p) for p in code]  # the code that trains is an input too
     return labelled
 

@@ -96,3 +96,14 @@ def nlu():
         pytest.fail(f"no trained model at {model}: run `python -m bot.training` first")
     agent = Agent.load(str(model))
     return lambda text: asyncio.run(agent.parse_message(text))
+
+
+@pytest.fixture(scope="module")
+def console_models(tmp_path_factory):
+    """The console's wording and suggestion models (bot/agent_models.py) under a
+    temporary VAR_DIR, trained once for the test module."""
+    from bot import agent_models
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "VAR_DIR", tmp_path_factory.mktemp("var"))
+        patch.setattr(agent_models, "_loaded", {})
+        yield

@@ -89,6 +89,8 @@ def test_an_agent_takes_a_conversation_and_hands_it_back(server, staff, browser)
     box.send_keys("不过这不是我的事，等着吧")
     marked = wait(browser, lambda d: [m.text for m in d.find_elements(By.CSS_SELECTOR, ".check mark.forbidden")])
     assert marked == ["这不是我的事", "等着吧"]
+    kinds = [k.text for k in browser.find_elements(By.CSS_SELECTOR, ".check .finding .kind")]
+    assert kinds == ["推诿", "搪塞"]  # each finding names its kind and its alternative
     browser.execute_script("document.getElementById('use-rewrite').scrollIntoView({block: 'end'})")
     shot(browser, "conversation-forbidden")
     browser.find_element(By.ID, "use-rewrite").click()

@@ -47,7 +47,8 @@ BODIES = [
     ("POST", "/agent/conversations/nobody/take", {"agent": "王"}),
     ("POST", "/agent/conversations/nobody/resolve", {"agent": "王"}),
     ("PATCH", f"/agent/tickets/{MISSING}", {"status": "closed", "note": "备注", "agent": "王"}),
-    ("POST", "/agent/suggest", {"message": "你好", "ticket_no": MISSING}),
+    ("POST", "/agent/suggest", {"message": "你好", "ticket_no": MISSING, "conversation_id": "nobody", "intent": "faq",
+                                "category": "fees", "emotion": "normal", "urgency": 3, "agent_said": ["您好"]}),
     ("POST", "/agent/check", {"draft": "你好"}),
     ("PUT", "/trainer/faq/zz_types", {"topic": "测试", "questions": ["探针问题"], "answer": "", "retired": False,
                                       "based_on": "0", "agent": "王"}),
@@ -60,7 +61,8 @@ BODIES = [
     ("POST", "/trainer/review/999999/discard", {"agent": "王"}),
     ("POST", "/trainer/retrain", {"agent": "王"}),
 ]
-WRONG_TYPES = {"questions": [{"对象": 1}, 7, [1, 2]], "data": [["列表"], 7, "文字"], "retired": [["列表"], 7, "false"]}
+WRONG_TYPES = {"questions": [{"对象": 1}, 7, [1, 2]], "data": [["列表"], 7, "文字"], "retired": [["列表"], 7, "false"],
+               "urgency": [["列表"], {"对象": 1}, "文字"], "agent_said": [{"对象": 1}, 7, "文字"]}
 NOT_STRINGS = [["列表"], {"对象": 1}, 7, True]
 
 
@@ -268,13 +270,14 @@ def test_phrase_library_and_emotion_lexicon_edits(server, staff):
     status, body = trainer.call("/trainer/files/phrases.yml", {"text": "scenarios: []\nforbidden: []\n"}, "PUT")
     assert status == 422 and "scenarios" in body["error"]
 
-    text = phrases["text"] + '  - {phrase: "这是规定", alternative: "按照小区的管理规定，我来给您解释一下原因"}\n'
+    text = phrases["text"] + '  - {phrase: "这是规定", alternative: "按照小区的管理规定，我来给您解释一下原因", kind: dismissal}\n'
     status, saved = trainer.call("/trainer/files/phrases.yml",
                                  {"text": text, "based_on": phrases["fingerprint"], "summary": "新增禁忌用语"}, "PUT")
     assert status == 200 and saved["version"]["summary"] == "新增禁忌用语"
     agent = {"Authorization": f"Bearer {AGENT_TOKEN}"}
     status, check = post(f"{server.agent_url}/agent/check", {"draft": "这是规定，没办法"}, headers=agent)
-    assert "这是规定" in [f["phrase"] for f in check["findings"]]  # the agent API uses it at once
+    finding = next(f for f in check["findings"] if f["phrase"] == "这是规定")  # the agent API uses it at once
+    assert (finding["kind"], finding["kind_name"], finding["listed"]) == ("dismissal", "敷衍", True)
     assert trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})[0] == 200
 
     status, lexicon = trainer.call("/trainer/files/emotion.yml")
@@ -446,3 +449,34 @@ def test_retraining_swaps_in_a_new_model_without_dropping_conversations(server, 
         assert post(swap, {"model_file": str(server.model)})[0] == 200
     assert post(f"{server.url}/webhooks/model_swap/?token=wrong", {"model_file": str(server.model)})[0] == 401
     assert post(swap, {"model_file": "/etc/passwd"})[0] == 400
+
+
+def test_trainers_label_drafts_that_train_the_wording_check(server, staff):
+    trainer = signed_in(server, staff, "trainer")
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    status, loaded = trainer.call("/trainer/files/phrases.yml")
+    library = loaded["data"]
+    library["examples"].append({"draft": "这个归开发商管 你们业主自己去谈", "kind": "shirking"})
+    library["examples"].append({"draft": "这个要开发商来处理，我已经帮您约好了，明天上午答复您", "kind": "polite"})
+    status, saved = trainer.call("/trainer/files/phrases.yml", {"data": library, "based_on": loaded["fingerprint"]}, "PUT")
+    assert status == 200 and "这个归开发商管" in saved["version"]["diff"]
+    library["examples"].append({"draft": "随便写写", "kind": "no_such_kind"})
+    status, body = trainer.call("/trainer/files/phrases.yml", {"data": library, "based_on": saved["fingerprint"]}, "PUT")
+    assert status == 422 and "no_such_kind" in body["error"]
+    status, check = post(f"{server.agent_url}/agent/check", {"draft": "这个归开发商管，你们自己去跟他们谈吧"}, headers=agent)
+    assert status == 200 and [f["kind"] for f in check["findings"]] == ["shirking"]
+    assert check["findings"][0]["alternative"] in check["rewrite"]
+    assert trainer.call(f"/trainer/versions/{saved['version']['id']}/revert", {})[0] == 200
+
+
+def test_suggestions_read_the_conversation(server, staff):
+    from http_helpers import Resident
+    resident = Resident(server)
+    resident.says("你们这垃圾物业 报修一个星期了都没人来 我要去媒体曝光")
+    agent = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    status, body = post(f"{server.agent_url}/agent/suggest", {"conversation_id": resident.sender}, headers=agent)
+    functions = [s["scenario"] for s in body["suggestions"]]
+    assert status == 200 and len(functions) == 3 and "angry_escalation" in functions
+    assert post(f"{server.agent_url}/agent/suggest", {"conversation_id": "nobody-here"}, headers=agent)[0] == 404
+    status, body = post(f"{server.agent_url}/agent/suggest", {"message": "着火了", "urgency": 1}, headers=agent)
+    assert body["suggestions"][0]["scenario"] == "emergency_fire_gas"

@@ -144,12 +144,13 @@ def test_agents_list_and_update_tickets(server):
 def test_suggest_and_check(server):
     status, body = agent(server, "/agent/suggest", {"message": "楼上半夜太吵了 睡不着"})
     assert status == 200 and len(body["suggestions"]) == 3
-    assert body["suggestions"][0]["scenario"] == "neighbour_noise"
+    assert body["suggestions"][0]["scenario"] == "noise"
     assert agent(server, "/agent/suggest", {"message": ""})[0] == 400
     assert agent(server, "/agent/suggest", {"message": "你好", "ticket_no": "BX-20990101-0001"})[0] == 404
     status, body = agent(server, "/agent/check", {"draft": "不知道，你找别人去"})
     assert status == 200 and not body["ok"]
     assert [(f["phrase"], f["start"], f["end"]) for f in body["findings"]] == [("不知道", 0, 3), ("你找别人去", 4, 9)]
+    assert [f["kind_name"] for f in body["findings"]] == ["敷衍", "推诿"]
     assert "我帮您找到负责的同事" in body["rewrite"]
     assert agent(server, "/agent/check", {"draft": ""})[0] == 400
     assert agent(server, "/agent/check", {"draft": "好的，我马上帮您处理"})[1]["ok"] is True

@@ -86,3 +86,18 @@ def test_dictionary_and_questions_change_the_model_hash_but_answers_do_not(knowl
     assert after_dictionary != before
     faq.write_text(faq.read_text(encoding="utf-8").replace("- 物业费多少钱一平\n", "- 物业费多少钱一平米\n"), encoding="utf-8")
     assert training.model_hash() != after_dictionary
+
+
+def test_no_wording_training_example_equals_a_frozen_or_unit_test_one():
+    from bot import agent_models
+    drafts = [d for path in sorted((agent_models.DATA_DIR / "drafts").glob("*.yml"))
+              for items in yaml.safe_load(path.read_text(encoding="utf-8")).values() for d in items]
+    drafts += [e.draft for e in knowledge.phrase_library().examples]
+    frozen = {r["draft"] for r in csv.DictReader((ROOT / "tests" / "data" / "wording_drafts.tsv").open(encoding="utf-8"),
+                                                  delimiter="\t")}
+    unit = set(re.findall(r'"([^"]+)"', (ROOT / "tests" / "test_wording.py").read_text(encoding="utf-8")))
+    assert sorted((frozen | unit) & set(drafts)) == []
+    situations = [x for path in sorted(agent_models.DATA_DIR.glob("situations*.yml"))
+                  for x in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    tested = yaml.safe_load((ROOT / "tests" / "data" / "wording_situations.yml").read_text(encoding="utf-8"))
+    assert {tuple(s["resident"]) for s in situations} & {tuple(x["resident"]) for x in tested} == set()

@@ -237,7 +237,9 @@ function conversationView(id) {
     }
     const chars = Array.from(text);
     check.replaceChildren(
-      h("p", { class: "bad" }, `发现禁忌用语：${result.findings.map((f) => `“${f.phrase}”`).join("、")}`),
+      h("p", { class: "bad" }, "发现禁忌用语："),
+      h("ul", { class: "findings" }, ...result.findings.map((f) => h("li", { class: "finding" },
+        h("span", { class: "kind" }, f.kind_name), ` “${f.phrase}” → `, h("span", { class: "alternative" }, f.alternative)))),
       h("p", { class: "preview" }, spans(chars, result.findings.map((f) => [f.start, f.end]), "forbidden")),
       h("p", {}, "建议改为：", h("span", { class: "rewrite" }, result.rewrite), " ",
         h("button", { type: "button", id: "use-rewrite", onclick: () => { draft.value = result.rewrite; runCheck(); } }, "采用改写")));
@@ -248,9 +250,9 @@ function conversationView(id) {
   async function loadSuggestions(ticketNo) {
     if (!lastQuestion) return;
     try {
-      const { suggestions: replies } = await api("POST", "/agent/suggest", { message: lastQuestion, ticket_no: ticketNo || undefined });
+      const { suggestions: replies } = await api("POST", "/agent/suggest", { conversation_id: id, ticket_no: ticketNo || undefined });
       suggestions.replaceChildren(h("h3", {}, "推荐话术"), ...replies.map((reply) =>
-        h("button", { type: "button", class: "suggestion", title: reply.name,
+        h("button", { type: "button", class: "suggestion", title: reply.name, "data-scenario": reply.scenario,
           onclick: () => { draft.value = reply.text; draft.focus(); runCheck(); } }, reply.text)));
     } catch (error) { suggestions.replaceChildren(errorBox(error)); }
   }
@@ -498,16 +500,27 @@ const boundLines = (object, key, props = {}) => h("textarea", { rows: 3, ...prop
 const matches = (q, ...texts) => !q || texts.flat().join("\n").toLowerCase().includes(q.toLowerCase());
 
 function phrasesView() {
-  dataEditor("phrases.yml", "话术库", "标准话术按场景组织：业主的话里出现触发词（或意图、情绪、紧急程度相符）时推荐该场景的回复。禁忌用语在客服输入时即被标出。",
+  dataEditor("phrases.yml", "话术库", "标准话术按场景组织，推荐时按会话情况（业主的话、意图、情绪、紧急程度、工单）排序。禁忌用语在客服输入时即被标出：列出的用语一定标出，其余按标注示例训练的模型按意思识别。",
     (data, redraw, q) => {
       data.scenarios = data.scenarios || [];
       data.forbidden = data.forbidden || [];
+      data.examples = data.examples || [];
+      const kinds = data.kinds || [];
+      const kindSelect = (item, extra) => h("select", { class: "kind", onchange: (e) => { item.kind = e.target.value; } },
+        ...[...kinds.map((k) => [k.id, k.name]), ...(extra || [])].map(([value, label]) =>
+          h("option", { value, selected: item.kind === value }, label)));
+      const firstKind = kinds.length ? kinds[0].id : "";
       return [
-        h("h3", {}, "禁忌用语 ", h("button", { type: "button", id: "add-forbidden", onclick: () => { data.forbidden.push({ phrase: "", alternative: "" }); redraw(); } }, "添加一条")),
-        h("table", { class: "forbidden-table" }, h("thead", {}, h("tr", {}, h("th", {}, "禁忌用语"), h("th", {}, "建议改为"), h("th", {}))),
+        h("h3", {}, "禁忌用语 ", h("button", { type: "button", id: "add-forbidden", onclick: () => { data.forbidden.push({ phrase: "", alternative: "", kind: firstKind }); redraw(); } }, "添加一条")),
+        h("table", { class: "forbidden-table" }, h("thead", {}, h("tr", {}, h("th", {}, "禁忌用语"), h("th", {}, "类型"), h("th", {}, "建议改为"), h("th", {}))),
           h("tbody", {}, data.forbidden.filter((f) => matches(q, f.phrase, f.alternative)).map((f) => h("tr", {},
-            h("td", {}, bound(f, "phrase", { class: "phrase" })), h("td", {}, bound(f, "alternative", { class: "wide" })),
+            h("td", {}, bound(f, "phrase", { class: "phrase" })), h("td", {}, kindSelect(f)), h("td", {}, bound(f, "alternative", { class: "wide" })),
             h("td", {}, h("button", { type: "button", class: "link", onclick: () => { data.forbidden.splice(data.forbidden.indexOf(f), 1); redraw(); } }, "删除")))))),
+        h("h3", {}, "标注示例（训练禁忌用语识别） ", h("button", { type: "button", id: "add-example", onclick: () => { data.examples.push({ draft: "", kind: "polite" }); redraw(); } }, "添加示例")),
+        h("table", { class: "examples-table" }, h("thead", {}, h("tr", {}, h("th", {}, "客服草稿"), h("th", {}, "类型"), h("th", {}))),
+          h("tbody", {}, data.examples.filter((x) => matches(q, x.draft)).map((x) => h("tr", {},
+            h("td", {}, bound(x, "draft", { class: "wide example-draft" })), h("td", {}, kindSelect(x, [["polite", "合规"]])),
+            h("td", {}, h("button", { type: "button", class: "link", onclick: () => { data.examples.splice(data.examples.indexOf(x), 1); redraw(); } }, "删除")))))),
         h("h3", {}, "标准话术场景 ", h("button", { type: "button", onclick: () => { data.scenarios.push({ id: "", name: "", triggers: [], replies: [] }); redraw(); } }, "新增场景")),
         data.scenarios.filter((sc) => matches(q, sc.id, sc.name, sc.triggers || [], sc.replies || [])).map((sc) => h("div", { class: "card scenario" },
           h("div", { class: "row" }, h("label", {}, "编号 ", bound(sc, "id", { size: 16 })), h("label", {}, "名称 ", bound(sc, "name", { size: 20 })),
