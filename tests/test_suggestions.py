@@ -56,3 +56,15 @@ def test_a_situation_is_read_from_the_conversation():
     assert situation.resident == ("你好", "楼上天天半夜蹦迪")
     assert (situation.intent, situation.category, situation.emotion, situation.urgency) == ("complaint", "noise", "normal", 3)
     assert situation.agent_said == ("我来处理",)
+
+
+def test_every_intent_and_category_the_assistant_knows_gets_three_fitting_replies():
+    import yaml
+    from bot import knowledge, settings
+    intents = yaml.safe_load((settings.ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+    routing = knowledge.routing()
+    categories = [c.id for c in routing.repair + routing.complaint]
+    for intent in intents:
+        for category in categories:
+            replies = suggestions.suggest(Situation(("你好，想反映个情况",), intent=intent, category=category))
+            assert len(replies) == 3 and all("{" not in r["text"] for r in replies), (intent, category)
