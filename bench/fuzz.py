@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from bot import settings
-from bot.extraction import mask_phone
+from bot.privacy import mask_phone
 from bot.privacy import mask_log_text
 
 HOST = "127.0.0.1"

@@ -15,7 +15,7 @@ import numpy as np
 import yaml
 from sklearn.model_selection import StratifiedKFold
 
-from bot import agent_models, knowledge, suggestions, tickets, wording
+from bot import agent_models, clock, knowledge, suggestions, wording
 from bot.models import Ticket
 from bot.understanding.situations import Situation, SituationModel
 from bot.understanding.wording import POLITE, WordingModel
@@ -38,7 +38,7 @@ def stand_in_ticket(situation: Situation) -> Ticket | None:
     """The conversation's ticket as the console would pass it, for a situation that has one."""
     if not situation.ticket_kind:
         return None
-    now = tickets.utcnow()
+    now = clock.utcnow()
     return Ticket(number="BX-20261125-0001", kind=situation.ticket_kind, status=situation.ticket_status or "open",
                   team_name="水电维修组", category_name="给排水", onsite_by=now + timedelta(hours=4),
                   resolve_by=now + timedelta(hours=24), followup_by=now + timedelta(hours=48))

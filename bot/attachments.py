@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from bot.db import session_scope
 from bot.models import OPEN_STATUSES, Attachment, Ticket
-from bot.tickets import utcnow
+from bot.clock import utcnow
 
 MAX_BYTES = 5 * 1024 * 1024  # Telegram photos are far smaller; anything bigger is refused
 MAX_PER_TICKET = 10

@@ -177,7 +177,7 @@ def spoken_digits(text: str, at_least: int = 7) -> str:
     return run.sub(lambda m: "".join(_SPOKEN.get(ch, "") for ch in m.group(0)), text)
 
 
-_PHONE_CANDIDATE = re.compile(r"(?<![A-Za-z0-9-])(?:\+?86[\s-]?)?\d[\d\s-]{5,16}\d(?![A-Za-z0-9-])")
+PHONE_CANDIDATE = re.compile(r"(?<![A-Za-z0-9-])(?:\+?86[\s-]?)?\d[\d\s-]{5,16}\d(?![A-Za-z0-9-])")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}\d{7,8}")
 
@@ -202,7 +202,7 @@ def find_phone_candidates(text: str) -> list[Span]:
     blocked += [(p.start, p.end) for loc in find_locations(text) for p in loc.parts
                 if p.entity != "place"]
     spans = []
-    for m in _PHONE_CANDIDATE.finditer(text):
+    for m in PHONE_CANDIDATE.finditer(text):
         raw = m.group(0).strip()
         if sum(ch.isdigit() for ch in raw) < 7:
             continue
@@ -221,26 +221,6 @@ def mask_facts(text: str) -> str:
     for start, end, mark in sorted(spans, reverse=True):
         text = text[:start] + f" {mark} " + text[end:]
     return text
-
-
-MASK = "＊"  # full-width: reads like *, but web chat Markdown does not turn it into bold
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138＊＊＊＊5678; landlines keep area code and last 4 digits."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) <= 4:
-        return MASK * len(digits)
-    head = 3 if digits.startswith("1") else min(4, len(digits) - 4)
-    return digits[:head] + MASK * (len(digits) - head - 4) + digits[-4:]
-
-
-def mask_phones(text: str) -> str:
-    """Every phone-like number in free text masked (for logs and read-backs)."""
-    return _PHONE_CANDIDATE.sub(
-        lambda m: mask_phone(m.group(0)) if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
-        text,
-    )
 
 
 def phone_tail(text: str) -> str | None:

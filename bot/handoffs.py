@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot import knowledge
 from bot.db import session_scope
-from bot.extraction import mask_phones
+from bot.privacy import mask_phones
 from bot.models import Handoff, Ticket
-from bot.tickets import utcnow
+from bot.clock import utcnow
 
 REASONS = ("emergency", "emotion", "request", "misunderstood", "stuck")  # stuck: a report form gave up on a fact
 

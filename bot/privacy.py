@@ -1,5 +1,6 @@
-"""Privacy: phone numbers never reach a log in clear (信息管理三原则: store
-masked), and neither do the services' secrets.
+"""Privacy: phone numbers are masked wherever a person reads them (`mask_phone`,
+`mask_phones`; in clear only on the ticket itself) and never reach a log in
+clear (信息管理三原则: store masked), and neither do the services' secrets.
 
 Two layers: every log record a process creates is masked in the process
 (`install_log_masking`), and the supervisor (bot/serve.py) masks every line its
@@ -12,7 +13,27 @@ import logging
 import re
 from typing import Iterable
 
-from bot.extraction import mask_phone
+from bot.extraction import PHONE_CANDIDATE
+
+MASK = "＊"  # full-width: reads like *, but web chat Markdown does not turn it into bold
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138＊＊＊＊5678; landlines keep area code and last 4 digits."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) <= 4:
+        return MASK * len(digits)
+    head = 3 if digits.startswith("1") else min(4, len(digits) - 4)
+    return digits[:head] + MASK * (len(digits) - head - 4) + digits[-4:]
+
+
+def mask_phones(text: str) -> str:
+    """Every phone-like number in free text masked (for logs and read-backs)."""
+    return PHONE_CANDIDATE.sub(
+        lambda m: mask_phone(m.group(0)) if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
+        text,
+    )
+
 
 _installed = False
 HIDDEN = "＊＊＊"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot.extraction import mask_phones
+from bot.privacy import mask_phones
 from bot.text import normalize
 
 # Words that say "I want to report something" without saying what.

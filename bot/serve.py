@@ -31,7 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Iterator
 
-from bot import accounts, db, settings, training
+from bot import db, settings, training
+from bot.console import accounts
 from bot.privacy import LogMasker
 
 LOG_DIR = settings.VAR_DIR / "log"
@@ -160,7 +161,7 @@ class Servers:
         if self.auth_token:
             rasa_args += ["--auth-token", self.auth_token]
         rasa = self._start_child("rasa", rasa_args)
-        agent = self._start_child("agent-api", ["bot.agent_api", "--host", host, "--port", str(self.agent_port)])
+        agent = self._start_child("agent-api", ["bot.console.agent_api", "--host", host, "--port", str(self.agent_port)])
         try:
             for child in (actions, rasa, agent):
                 _wait_until_up(self._health_url(child.name), child, timeout)
@@ -262,7 +263,7 @@ def main() -> None:
                  agent_port=args.agent_port, agent_token=agent_token) as servers:
         generated = "" if os.environ.get("AGENT_API_TOKEN") else "  (generated; set AGENT_API_TOKEN to choose)"
         first_account = "" if accounts.any_account() else (
-            "\n               no accounts yet: python -m bot.accounts create --username NAME --role admin")
+            "\n               no accounts yet: python -m bot.console.accounts create --username NAME --role admin")
         print(f"\n  物业客服助手 is running.\n"
               f"  Web chat:    {servers.url}/webhooks/webchat/\n"
               f"  REST chat:   POST {servers.url}/webhooks/rest/webhook  "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import agent_models, knowledge, sla, tickets
+from bot import agent_models, clock, knowledge, sla, tickets
 from bot.models import Ticket
 from bot.understanding.situations import Situation
 
@@ -20,8 +20,8 @@ def _ticket_values(ticket: Ticket | None) -> dict[str, Any]:
     if ticket is None:
         return {}
     return {"ticket_no": ticket.number, "team": ticket.team_name, "category": ticket.category_name,
-            "eta": tickets.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by)),
-            "followup": tickets.local_time_text(ticket.followup_by) if ticket.followup_by else None}
+            "eta": clock.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by)),
+            "followup": clock.local_time_text(ticket.followup_by) if ticket.followup_by else None}
 
 
 def ranked_functions(situation: Situation) -> list[str]:

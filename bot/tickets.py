@@ -15,14 +15,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import knowledge, routing, settings, sla
-from bot.extraction import mask_phone
+from bot import clock, routing, settings, sla
+from bot.privacy import mask_phone
 from bot.db import session_scope
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketSequence
 
@@ -53,34 +52,10 @@ class Report:
     urgency: int | None = None  # the response level the NLU found, if more urgent than the words' own
 
 
-def utcnow() -> datetime:
-    """Naive UTC, the form every datetime column holds."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def timezone_name() -> str:
-    """The community's time zone (community.yml), in which people read times."""
-    return str(knowledge.community_facts().get("timezone", "Asia/Shanghai"))
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(timezone_name())
-
-
-def local_time_text(at: datetime, now: datetime | None = None) -> str:
-    """A resident-facing time: '今天 17:30', '明天 09:15' or '11月26日 09:15'."""
-    zone = _zone()
-    local = at.replace(tzinfo=timezone.utc).astimezone(zone)
-    today = (now or utcnow()).replace(tzinfo=timezone.utc).astimezone(zone).date()
-    days = (local.date() - today).days
-    prefix = {0: "今天", 1: "明天"}.get(days, f"{local.month}月{local.day}日")
-    return f"{prefix} {local:%H:%M}"
-
-
 def _next_number(session: Session, prefix: str, at: datetime) -> str:
     """Per-prefix, per-day counter. The UPDATE takes the row (PostgreSQL) or the
     database (SQLite) write lock, so concurrent callers never share a number."""
-    day = at.replace(tzinfo=timezone.utc).astimezone(_zone()).strftime("%Y%m%d")
+    day = at.replace(tzinfo=timezone.utc).astimezone(clock.zone()).strftime("%Y%m%d")
     bumped = session.execute(
         update(TicketSequence)
         .where(TicketSequence.prefix == prefix, TicketSequence.day == day)
@@ -206,10 +181,15 @@ def replay_spool() -> list[Ticket]:
     return created
 
 
+def reporter_id(channel: str, sender: str) -> str:
+    """Who a ticket belongs to: a sender on one channel ("telegram:12345")."""
+    return f"{channel}:{sender}"
+
+
 def open_ticket(report: Report, at: datetime | None = None) -> Ticket:
     """Create the ticket a report calls for. Raises TicketStoreDown (after
     spooling the report) when the database is unreachable."""
-    at = at or utcnow()
+    at = at or clock.utcnow()
     try:
         with session_scope() as session:
             return _build(session, report, at)
@@ -246,7 +226,7 @@ def add_status(number: str, status: str, actor: str, note: str | None = None) ->
         if ticket is None:
             return None
         ticket.status = status
-        ticket.history.append(TicketEvent(at=utcnow(), status=status, actor=actor, note=note))
+        ticket.history.append(TicketEvent(at=clock.utcnow(), status=status, actor=actor, note=note))
         ticket.history  # loaded for the caller
         return ticket
 
@@ -270,7 +250,7 @@ def list_tickets(status: str | None = None, kind: str | None = None, flagged: bo
     if building:
         query = query.where(Ticket.building == building)
     if overdue is not None:
-        late = Ticket.status.in_(OPEN_STATUSES) & (Ticket.resolve_by < utcnow())
+        late = Ticket.status.in_(OPEN_STATUSES) & (Ticket.resolve_by < clock.utcnow())
         query = query.where(late if overdue else ~late)
     with session_scope() as session:
         return list(session.execute(query).scalars())
@@ -286,7 +266,7 @@ def find(number: str) -> Ticket | None:
 
 def is_overdue(ticket: Ticket) -> bool:
     """Still open and past its resolve-by time."""
-    return ticket.status in OPEN_STATUSES and ticket.resolve_by < utcnow()
+    return ticket.status in OPEN_STATUSES and ticket.resolve_by < clock.utcnow()
 
 
 def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:

@@ -55,6 +55,15 @@ ensure_webchat() {
   fi
 }
 
+ensure_postgres() {
+  # PostgreSQL server programs for tests/test_postgres.py (Debian keeps them off PATH).
+  if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    echo "==> installing postgresql (apt)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; } \
+      > build/apt-postgres.log 2>&1 || { tail -20 build/apt-postgres.log; echo "could not install postgresql" >&2; return 1; }
+  fi
+}
+
 ensure_chromium() {
   # Headless Chromium for the browser tests, and a CJK font so screenshots are readable (Debian packages).
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list :lang=zh | grep -q .; then

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/env.sh"
 ensure_venv
 ensure_webchat
-mkdir -p build && ensure_chromium
+mkdir -p build && ensure_chromium && ensure_postgres
 python -m bot.training
 echo "==> Rasa test stories"
 rasa test core --e2e --model "$(python -m bot.training --print-path)" \

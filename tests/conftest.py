@@ -75,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
 def staff(server, monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[str, str]]:
     """One new account per role in the servers' database: role → (username, password)."""
     import uuid
-    from bot import accounts
+    from bot.console import accounts
     monkeypatch.setenv("DATABASE_URL", server.db_url)
     people = {}
     for role in accounts.ROLES:

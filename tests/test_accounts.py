@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import accounts
+from bot.console import accounts
 from conftest import ROOT
 from http_helpers import Tab
 
@@ -107,10 +107,10 @@ def test_roles():
 
 def test_the_admin_command_creates_the_first_account(tmp_path):
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/a.db", WUYE_PASSWORD="first admin pw")
-    done = subprocess.run([sys.executable, "-m", "bot.accounts", "create", "--username", "boss",
+    done = subprocess.run([sys.executable, "-m", "bot.console.accounts", "create", "--username", "boss",
                            "--role", "admin"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0 and "created admin account 'boss'" in done.stdout
-    again = subprocess.run([sys.executable, "-m", "bot.accounts", "create", "--username", "boss",
+    again = subprocess.run([sys.executable, "-m", "bot.console.accounts", "create", "--username", "boss",
                             "--role", "admin"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert again.returncode != 0 and "exists already" in again.stderr
 

@@ -197,6 +197,15 @@ def test_a_trainer_edits_an_answer_and_the_bot_uses_it_at_once(server, staff, br
     status, check = post(f"{server.agent_url}/agent/check", {"draft": "这关我什么事"},
                          headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
     assert check["rewrite"] == "这这件事我来帮您跟进"
+    browser.get(f"{server.agent_url}/console/#/versions")  # clean up: undo the new phrase
+    css(browser, ".version pre.diff")
+    browser.find_element(By.CSS_SELECTOR, ".version button").click()
+    deadline, listed = time.monotonic() + 10, True
+    while listed and time.monotonic() < deadline:
+        findings = post(f"{server.agent_url}/agent/check", {"draft": "这关我什么事"},
+                        headers={"Authorization": f"Bearer {AGENT_TOKEN}"})[1]["findings"]
+        listed = any(f["listed"] and f["phrase"] == "关我什么事" for f in findings)
+    assert not listed and "关我什么事" not in (server.knowledge_dir / "phrases.yml").read_text(encoding="utf-8")
 
     # The emotion lexicon's form: a bad weight is refused with a clear message, nothing saved.
     browser.get(f"{server.agent_url}/console/#/emotion")

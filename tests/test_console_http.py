@@ -15,7 +15,8 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from bot import accounts, settings, tickets
+from bot import settings, tickets
+from bot.console import accounts
 from http_helpers import AGENT_TOKEN, TOKEN, Resident, Tab, post
 
 MISSING = "BX-20990101-0001"

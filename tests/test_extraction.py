@@ -1,7 +1,8 @@
 import pytest
 
 from bot import extraction
-from bot.extraction import find_phone_candidates, find_ticket_numbers, mask_phone, mask_phones, normalize_phone, parse_location
+from bot.extraction import find_phone_candidates, find_ticket_numbers, normalize_phone, parse_location
+from bot.privacy import mask_phone, mask_phones
 
 
 @pytest.mark.parametrize("text, value, parts", [

@@ -1,4 +1,4 @@
-"""Trainers' saves (bot/knowledge_edit.py) and the review queue (bot/review.py),
+"""Trainers' saves (bot/console/knowledge_edit.py) and the review queue (bot/console/review.py),
 on a knowledge copy and a fresh database."""
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import stat
 
 import pytest
 
-from bot import faq, knowledge, knowledge_edit, review
+from bot import faq, knowledge
+from bot.console import knowledge_edit, review
 from bot.knowledge import KnowledgeError
 
 

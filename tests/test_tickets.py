@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot import tickets
+from bot import clock, tickets
 from bot.db import session_scope
 from bot.models import Ticket
 
@@ -108,9 +108,9 @@ def test_a_bad_line_in_the_spool_is_kept_aside_and_blocks_nothing(database, tmp_
 
 def test_local_time_text():
     now = datetime(2026, 11, 22, 2, 0)
-    assert tickets.local_time_text(datetime(2026, 11, 22, 9, 30), now) == "今天 17:30"
-    assert tickets.local_time_text(datetime(2026, 11, 23, 1, 15), now) == "明天 09:15"
-    assert tickets.local_time_text(datetime(2026, 11, 25, 1, 15), now) == "11月25日 09:15"
+    assert clock.local_time_text(datetime(2026, 11, 22, 9, 30), now) == "今天 17:30"
+    assert clock.local_time_text(datetime(2026, 11, 23, 1, 15), now) == "明天 09:15"
+    assert clock.local_time_text(datetime(2026, 11, 25, 1, 15), now) == "11月25日 09:15"
 
 
 def test_upgrading_a_database_with_tickets_keeps_them(tmp_path, monkeypatch):

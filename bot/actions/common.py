@@ -15,7 +15,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import extraction, form_answers, handoffs, knowledge, sla, tickets
+from bot import clock, extraction, form_answers, handoffs, knowledge, privacy, sla, tickets
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ TRUSTED_CHANNELS = ("telegram",)
 def reporter(tracker: Tracker) -> tuple[str, str]:
     """(channel, reporter id). Tickets belong to a sender on one channel."""
     channel = tracker.get_latest_input_channel() or "unknown"
-    return channel, f"{channel}:{tracker.sender_id}"
+    return channel, tickets.reporter_id(channel, tracker.sender_id)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -68,9 +68,9 @@ def service_phone() -> str:
 def eta_words(ticket: Any) -> Dict[Text, Text]:
     """The promised time of a ticket, in the words the replies use."""
     if ticket.kind == "complaint":
-        return {"eta_label": "回访时间", "eta": tickets.local_time_text(ticket.followup_by)}
+        return {"eta_label": "回访时间", "eta": clock.local_time_text(ticket.followup_by)}
     return {"eta_label": "预计到场" if ticket.onsite_by else "预计处理完成",
-            "eta": tickets.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by))}
+            "eta": clock.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by))}
 
 
 def report_from(tracker: Tracker, kind: str, description: str,
@@ -83,7 +83,7 @@ def report_from(tracker: Tracker, kind: str, description: str,
                           visit_time=tracker.get_slot("visit_time"), **location_fields(location))
 
 
-async def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
+async def announce_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
                      response: str, **extra: Any) -> Tuple[Optional[Any], List[EventType]]:
     """Create the ticket and tell the resident its number, team and time.
     Returns (ticket or None when the database is down, events)."""
@@ -97,8 +97,8 @@ async def open_ticket(report: tickets.Report, dispatcher: CollectingDispatcher,
         ticket_no=ticket.number,
         category=ticket.category_name,
         team=ticket.team_name,
-        phone_masked=extraction.mask_phone(ticket.contact_phone or ""),
-        followup=tickets.local_time_text(ticket.followup_by) if ticket.followup_by else "",
+        phone_masked=privacy.mask_phone(ticket.contact_phone or ""),
+        followup=clock.local_time_text(ticket.followup_by) if ticket.followup_by else "",
         **eta_words(ticket),
         **extra,
     )
@@ -113,7 +113,7 @@ async def finish_report(tracker: Tracker, dispatcher: CollectingDispatcher, repo
         missing = form_answers.FACT_NAMES.get(tracker.get_slot("stuck_on"), tracker.get_slot("stuck_on"))
         summary = "；".join([f"登记未完成（缺{missing}）", report.description, report.location or ""])
         return clear_report() + await hand_over(tracker, dispatcher, "stuck", summary=summary.rstrip("；"))
-    return (await open_ticket(report, dispatcher, response))[1]
+    return (await announce_ticket(report, dispatcher, response))[1]
 
 
 async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: str,

@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverte
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import extraction, faq, reports, tickets
+from bot import clock, extraction, faq, reports, tickets
 from bot.actions.common import (TRUSTED_CHANNELS, clear_report, eta_words, hand_over, latest_text,
                                 reporter, service_phone)
 from bot.db import session_scope
@@ -55,7 +55,7 @@ async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, qu
         await asyncio.to_thread(_record_unanswered, UnansweredQuestion(
             text=question, reporter_id=reporter_id, channel=channel,
             best_faq_id=(guess or {}).get("id"), best_score=(guess or {}).get("confidence"),
-            created_at=tickets.utcnow()))
+            created_at=clock.utcnow()))
     except SQLAlchemyError as error:
         logger.error("could not record an unanswered question: %s", type(error).__name__)
     dispatcher.utter_message(response="utter_faq_unknown", phone=service_phone())

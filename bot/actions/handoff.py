@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import emergency, extraction, knowledge, reports, routing, tickets
-from bot.actions.common import hand_over, latest_text, open_ticket, report_from, reporter
+from bot.actions.common import hand_over, latest_text, announce_ticket, report_from, reporter
 
 REPORT_KINDS = {"repair_request": "repair", "complaint": "complaint"}
 
@@ -40,7 +40,7 @@ async def respond_to_emergency(tracker: Tracker, dispatcher: CollectingDispatche
     report = replace(report_from(tracker, "repair", text,
                                  location=text if named_here else tracker.get_slot("location")),
                      urgency=level)
-    ticket, events = await open_ticket(report, dispatcher, "utter_emergency_ticket",
+    ticket, events = await announce_ticket(report, dispatcher, "utter_emergency_ticket",
                                        level_name=knowledge.sla().levels[level].name)
     return [ActiveLoop(None)] + events + await hand_over(
         tracker, dispatcher, "emergency", ticket.number if ticket else None)
@@ -74,7 +74,7 @@ class ActionHandoff(Action):
                 route = (routing.route_complaint if kind == "complaint" else routing.route_repair)(text)
                 dispatcher.utter_message(response="utter_complaint_ack", fact=reports.summary(text),
                                          category=route.category_name, team=route.team_name)
-                ticket, ticket_events = await open_ticket(
+                ticket, ticket_events = await announce_ticket(
                     report_from(tracker, kind, text, location=text), dispatcher, "utter_ticket_logged")
                 events += ticket_events
                 ticket_number = ticket.number if ticket else None

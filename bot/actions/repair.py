@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import extraction, form_answers, reports
+from bot import extraction, form_answers, privacy, reports
 from bot.actions.common import finish_report, latest_entity, latest_text, report_from
 from bot.actions.report_form import ActionAskFact, ReportFormValidation
 from bot.text import language_of
@@ -85,7 +85,7 @@ class ActionAskRepairConfirmed(ActionAskFact):
         lines = [
             f"位置：{tracker.get_slot('location')}",
             f"问题：{reports.summary(tracker.get_slot('problem') or '')}",
-            f"电话：{extraction.mask_phone(tracker.get_slot('phone') or '')}",
+            f"电话：{privacy.mask_phone(tracker.get_slot('phone') or '')}",
         ]
         if tracker.get_slot("visit_time"):
             lines.append(f"上门时间：{tracker.get_slot('visit_time')}")

@@ -28,8 +28,8 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import attachments
-from bot.extraction import mask_phones
+from bot import attachments, tickets
+from bot.privacy import mask_phones
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class TelegramInput(InputChannel):
 
     async def _store_photo(self, message: Any) -> str:
         photo = message.photo[-1]  # the largest size Telegram offers
-        reporter_id = f"{self.name()}:{message.chat.id}"
+        reporter_id = tickets.reporter_id(self.name(), str(message.chat.id))
         try:
             if (photo.file_size or 0) > attachments.MAX_BYTES:
                 raise attachments.AttachmentRefused("照片太大了，请压缩后再发。")

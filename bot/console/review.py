@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import knowledge_edit
+from bot.console import knowledge_edit
 from bot.db import session_scope
-from bot.extraction import mask_phones
+from bot.privacy import mask_phones
 from bot.knowledge import KnowledgeError
 from bot.models import ReviewItem
-from bot.tickets import utcnow
+from bot.clock import utcnow
 
 
 def record(conversation_id: str, question: str, answer: str, agent: str) -> ReviewItem | None:

@@ -27,10 +27,11 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot import faq, knowledge_edit, retraining, review
+from bot import faq
+from bot.console import knowledge_edit, retraining, review
 from bot.http_json import body, error, field
 from bot.knowledge import KnowledgeError
-from bot.knowledge_edit import ConflictError, NotEditable
+from bot.console.knowledge_edit import ConflictError, NotEditable
 
 MAX_TRY = 2000
 

@@ -2,7 +2,7 @@
 sessions. Passwords are hashed with argon2id (argon2-cffi); a session token is
 given to the browser once and only its SHA-256 is stored.
 
-    python -m bot.accounts create --username NAME --role admin   # password: prompt or $WUYE_PASSWORD
+    python -m bot.console.accounts create --username NAME --role admin   # password: prompt or $WUYE_PASSWORD
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
 from bot.models import Account, LoginSession
-from bot.tickets import utcnow
+from bot.clock import utcnow
 
 ROLES = ("agent", "trainer", "admin")
 # What each role may open: "agent" = the agent API and console, "trainer" = the

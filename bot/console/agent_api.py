@@ -1,11 +1,11 @@
 """Agent API: the HTTP JSON service human agents (客服专员) work through.
 
-    python -m bot.agent_api [--port 5056]
+    python -m bot.console.agent_api [--port 5056]
 
 Every route under /agent needs a person with the agent permission (an agent or
 an admin, signed in through /auth/login: an HttpOnly session cookie), or the
 service credential `Authorization: Bearer $AGENT_API_TOKEN`. Accounts are made
-with `python -m bot.accounts create`.
+with `python -m bot.console.accounts create`.
 Every request that changes something (POST, PUT, PATCH, DELETE) must send
 JSON and, from a browser, come from the console's own pages
 (bot.http_json.refuse_write); a body field of the wrong type is a 400.
@@ -41,10 +41,11 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import accounts, agent_models, handoffs, review, suggestions, tickets, wording, workbench_api
-from bot.accounts import Person
+from bot import agent_models, clock, handoffs, suggestions, tickets, wording
+from bot.console import accounts, review, workbench_api
+from bot.console.accounts import Person
 from bot.http_json import InvalidBody, body, error, field, refuse_write
-from bot.extraction import mask_phones
+from bot.privacy import mask_phones
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
 from bot.privacy import install_log_masking
 from bot.rasa_client import RasaClient
@@ -52,9 +53,9 @@ from bot.rasa_client import RasaClient
 logger = logging.getLogger(__name__)
 MAX_TEXT = 2000
 COOKIE = "wuye_session"
-# Which permission (bot.accounts.PERMISSIONS) each part of the service needs.
+# Which permission (bot.console.accounts.PERMISSIONS) each part of the service needs.
 AREAS = {"/agent": "agent", "/trainer": "trainer"}
-CONSOLE_DIR = Path(__file__).parent / "web" / "console"
+CONSOLE_DIR = Path(__file__).parent / "web"
 # URL name under /console/ → file in CONSOLE_DIR; nothing else is served.
 CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css"}
 SERVICE = Person("service", "admin")
@@ -83,14 +84,14 @@ def last_resident_message(tracker: dict) -> str | None:
                  if e.get("event") == "user" and e.get("text")), None)
 
 
-def open_ticket(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
+def ticket_beside(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
     """The ticket an agent should see beside a conversation: the handoff's own,
     else the resident's most recent open one on that channel."""
     if waiting is None:
         return None
     if waiting.ticket_number:
         return tickets.find(waiting.ticket_number)
-    recent = tickets.tickets_of(f"{waiting.channel}:{conversation_id}", limit=1)
+    recent = tickets.tickets_of(tickets.reporter_id(waiting.channel, conversation_id), limit=1)
     return recent[0] if recent and recent[0].status in OPEN_STATUSES else None
 
 
@@ -180,7 +181,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         person = accounts.person_for(request.cookies.get(COOKIE))
         if person is None:
             return error(401, "尚未登录")
-        return json({"username": person.username, "role": person.role, "timezone": tickets.timezone_name()})
+        return json({"username": person.username, "role": person.role, "timezone": clock.timezone_name()})
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -196,7 +197,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         waiting = handoffs.waiting_for(conversation_id)
         if not lines and waiting is None:
             return error(404, f"没有会话“{conversation_id}”")
-        ticket = open_ticket(conversation_id, waiting)
+        ticket = ticket_beside(conversation_id, waiting)
         return json({"conversation_id": conversation_id, "transcript": lines,
                      "handoff": handoffs.as_dict(waiting) if waiting else None,
                      "ticket": tickets.as_dict(ticket) if ticket else None})
@@ -285,7 +286,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
             return error(404, f"没有工单 {ticket_no}")
         if conversation_id:
             events = (await rasa.tracker(conversation_id)).get("events") or []
-            ticket = ticket or open_ticket(conversation_id, handoffs.waiting_for(conversation_id))
+            ticket = ticket or ticket_beside(conversation_id, handoffs.waiting_for(conversation_id))
             situation = suggestions.situation_of(events, ticket)
             if not situation.resident:
                 return error(404, f"没有会话“{conversation_id}”")

@@ -27,7 +27,7 @@ from bot import knowledge, settings
 from bot.db import session_scope
 from bot.knowledge import KnowledgeError
 from bot.models import KnowledgeVersion
-from bot.tickets import utcnow
+from bot.clock import utcnow
 
 EDITABLE = ("faq.yml", "phrases.yml", "emotion.yml")
 NEW_FILE_MODE = 0o644  # rw-r--r--, as git checks the files out
