@@ -26,9 +26,9 @@ def _classes_hit(text: str | None) -> list[tuple[Hazard, list[str | None]]]:
     """Every concept with, for each of its classes, the first earnest word of
     that class in the message (None where the class has none)."""
     clean = normalize(text).lower()
-    negations = knowledge.emotion_lexicon().negations
-    return [(hazard, [next((w for w, _ in find_words(clean, words, negations)), None) for words in hazard.all_of])
-            for hazard in knowledge.hazards().concepts]
+    hazards = knowledge.hazards()
+    return [(hazard, [next((w for w, _ in find_words(clean, words, hazards.negations)), None) for words in hazard.all_of])
+            for hazard in hazards.concepts]
 
 
 def match(text: str | None) -> HazardMatch | None:

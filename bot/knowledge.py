@@ -53,6 +53,7 @@ class Routing:
     teams: dict[str, str]
     repair: tuple[Category, ...]
     complaint: tuple[Category, ...]
+    fillers: tuple[str, ...] = ()  # words that say "I want to report something" without saying what
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Hazards:
     concepts: tuple[Hazard, ...]
     default_question: str
     hypothetical: tuple[str, ...] = ()  # words that make a message ask "what if" (如果, 万一)
+    negations: tuple[str, ...] = ()  # a hazard word right after one does not count (没有着火)
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,7 @@ def parse_routing(data: Any) -> Routing:
         teams=teams,
         repair=_categories(data.get("repair_categories"), teams, "routing.yml repair_categories"),
         complaint=_categories(data.get("complaint_categories"), teams, "routing.yml complaint_categories"),
+        fillers=tuple(str(w) for w in data.get("report_fillers") or () if str(w).strip()),
     )
 
 
@@ -348,7 +351,8 @@ def parse_hazards(data: Any) -> Hazards:
         concepts.append(Hazard(cid, str(raw.get("name", cid)), level, questions[question],
                                tuple(tuple(str(w).lower() for w in c) for c in classes)))
     hypothetical = tuple(str(w).lower() for w in data.get("hypothetical") or () if str(w).strip())
-    return Hazards(tuple(concepts), questions[default], hypothetical)
+    negations = tuple(str(w) for w in data.get("negations") or () if str(w).strip())
+    return Hazards(tuple(concepts), questions[default], hypothetical, negations)
 
 
 def parse_sla(data: Any) -> Sla:

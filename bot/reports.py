@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from bot import knowledge
 from bot.privacy import mask_phones
 from bot.text import normalize
 
-# Words that say "I want to report something" without saying what.
-_GENERIC = re.compile(
-    r"我要|我想|想要|需要|帮我|麻烦|请|你好|您好|报修|维修|修理|修一下|投诉|反映|举报|一下|有个|有点|问题|事情|物业|"
-    r"东西|坏了|[的了啊呀吧吗呢嘛个]"
-)
+@lru_cache(maxsize=4)
+def _fillers(words: tuple[str, ...]) -> re.Pattern:
+    """One pattern for the filler words (longest first) and single particles."""
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile("|".join([*map(re.escape, ordered), "[的了啊呀吧吗呢嘛个]"]))
 
 
 def substance(text: str | None) -> str:
-    """What is left of a message once greetings and 'I want to report' are removed."""
-    return _GENERIC.sub("", re.sub(r"[^\w]", "", normalize(text or "")))
+    """What is left of a message once greetings and 'I want to report' are
+    removed (the fillers: knowledge/routing.yml `report_fillers`)."""
+    return _fillers(knowledge.routing().fillers).sub("", re.sub(r"[^\w]", "", normalize(text or "")))
 
 
 def describes_something(text: str | None, min_chars: int = 2) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import agent_models, clock, knowledge, sla, tickets
+from bot import agent_models, clock, knowledge, tickets
 from bot.models import Ticket
 from bot.understanding.situations import Situation
 
@@ -20,7 +20,7 @@ def _ticket_values(ticket: Ticket | None) -> dict[str, Any]:
     if ticket is None:
         return {}
     return {"ticket_no": ticket.number, "team": ticket.team_name, "category": ticket.category_name,
-            "eta": clock.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by)),
+            "eta": tickets.promised_time_text(ticket),
             "followup": clock.local_time_text(ticket.followup_by) if ticket.followup_by else None}
 
 

@@ -181,6 +181,11 @@ def replay_spool() -> list[Ticket]:
     return created
 
 
+def promised_time_text(ticket: Ticket) -> str:
+    """When the crew is promised on site (else done by), as residents read it."""
+    return clock.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by))
+
+
 def reporter_id(channel: str, sender: str) -> str:
     """Who a ticket belongs to: a sender on one channel ("telegram:12345")."""
     return f"{channel}:{sender}"

@@ -110,6 +110,8 @@ def test_an_agent_takes_over_replies_and_hands_back(server):
     status, done = agent(server, f"/agent/conversations/{resident.sender}/resolve", {"agent": "小王"})
     assert status == 200 and done["handoff"]["status"] == "resolved"
     assert resident.sender not in [h["conversation_id"] for h in agent(server, "/agent/handoffs")[1]["handoffs"]]
+    status, convo = agent(server, f"/agent/conversations/{resident.sender}")
+    assert convo["transcript"][-1]["text"].startswith("人工客服已经处理完毕")  # utter_handed_back, from the domain
     assert "2.80" in resident.says("物业费多少钱一平")  # the bot answers again
     assert agent(server, f"/agent/conversations/{resident.sender}/resolve", {})[0] == 404
 

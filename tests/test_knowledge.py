@@ -158,3 +158,13 @@ def test_the_workbench_refuses_to_save_a_live_link(server, staff):
     assert status == 422
     assert body["error"].startswith("faq.yml 问答“pay_online” 的答案：含有不安全的链接“javascript:”")
     assert (server.knowledge_dir / "faq.yml").read_bytes() == on_disk
+
+
+def test_urgency_negations_are_hazards_own_so_an_emotion_edit_cannot_change_them(knowledge_copy):
+    from bot import hazards
+    lexicon = knowledge_copy / "emotion.yml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text[:text.index("negations:")] + "negations: []\n" + text[text.index("\n", text.index("negations:")) + 1:],
+                       encoding="utf-8")
+    assert knowledge.emotion_lexicon().negations == ()
+    assert hazards.match("没有着火，就是问问") is None and hazards.match("着火了") is not None

@@ -15,7 +15,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import clock, extraction, form_answers, handoffs, knowledge, privacy, sla, tickets
+from bot import clock, extraction, form_answers, handoffs, knowledge, privacy, tickets
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def eta_words(ticket: Any) -> Dict[Text, Text]:
     if ticket.kind == "complaint":
         return {"eta_label": "回访时间", "eta": clock.local_time_text(ticket.followup_by)}
     return {"eta_label": "预计到场" if ticket.onsite_by else "预计处理完成",
-            "eta": clock.local_time_text(sla.promised(ticket.onsite_by, ticket.resolve_by))}
+            "eta": tickets.promised_time_text(ticket)}
 
 
 def report_from(tracker: Tracker, kind: str, description: str,

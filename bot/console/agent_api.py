@@ -59,7 +59,6 @@ CONSOLE_DIR = Path(__file__).parent / "web"
 # URL name under /console/ → file in CONSOLE_DIR; nothing else is served.
 CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css"}
 SERVICE = Person("service", "admin")
-HANDED_BACK = "人工客服已经处理完毕，接下来由我继续为您服务。还有什么需要帮忙的吗？"
 
 
 def transcript(tracker: dict) -> list[dict]:
@@ -181,7 +180,8 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         person = accounts.person_for(request.cookies.get(COOKIE))
         if person is None:
             return error(401, "尚未登录")
-        return json({"username": person.username, "role": person.role, "timezone": clock.timezone_name()})
+        return json({"username": person.username, "role": person.role, "timezone": clock.timezone_name(),
+                     "statuses": STATUS_NAMES})  # the page names ticket statuses from here only
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -237,11 +237,9 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
         # After the pause Rasa predicted nothing, so the tracker's last action is
         # the handoff; `action_listen` puts it back to waiting for the resident.
-        await rasa.append(conversation_id, [
-            {"event": "resume"},
-            {"event": "bot", "text": HANDED_BACK, "metadata": {"utter_action": "utter_handed_back"}},
-            {"event": "action", "name": "action_listen"},
-        ])
+        await rasa.append(conversation_id, [{"event": "resume"}])
+        await rasa.execute(conversation_id, "utter_handed_back")  # the sentence lives in domain.yml
+        await rasa.append(conversation_id, [{"event": "action", "name": "action_listen"}])
         return json({"resolved": True, "handoff": handoffs.as_dict(handoff)})
 
     @app.get("/agent/tickets")

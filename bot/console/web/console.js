@@ -6,7 +6,7 @@
 const URGENCY = { 1: "一级·紧急", 2: "二级·较急", 3: "三级·一般" };
 const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解", stuck: "登记未完成" };
 const KINDS = { repair: "报修", complaint: "投诉" };
-const STATUSES = { open: "已受理", assigned: "已派单", in_progress: "处理中", resolved: "已处理", closed: "已办结" };
+const statuses = () => (me && me.statuses) || {};  // ticket status names, from /auth/me (bot/models.py)
 const ROLES = { agent: "客服专员", trainer: "培训师", admin: "管理员" };
 const MENU = [
   { hash: "#/queue", label: "接待队列", area: "agent" },
@@ -357,7 +357,7 @@ function ticketsView() {
     for (const field of form.elements) if (field.name && field.value) chosen.set(field.name, field.value);
     location.hash = `#/tickets?${chosen}`;
   } },
-  h("label", {}, "状态", select("status", STATUSES)),
+  h("label", {}, "状态", select("status", statuses())),
   h("label", {}, "类型", select("kind", KINDS)),
   h("label", {}, "楼栋", h("input", { name: "building", value: params.get("building") || "", size: 4, placeholder: "如 3" })),
   h("label", {}, "超时", select("overdue", { true: "已超时", false: "未超时" })),
@@ -380,7 +380,7 @@ async function ticketView(number) {
   const t = await fetchPage(`/agent/tickets/${encodeURIComponent(number)}`);
   if (!t) return;
   const note = h("input", { name: "note", placeholder: "备注（可选）", maxlength: 500 });
-  const status = h("select", { name: "status" }, Object.entries(STATUSES).map(([value, label]) =>
+  const status = h("select", { name: "status" }, Object.entries(statuses()).map(([value, label]) =>
     h("option", { value, selected: value === t.status }, label)));
   const fields = [["类型", KINDS[t.kind]], ["类别", t.category_name], ["负责班组", t.team_name], ["位置", t.location],
     ["联系电话", t.contact_phone], ["渠道", t.channel], ["受理时间", when(t.created_at)], ["响应时限", when(t.respond_by)],
@@ -391,7 +391,7 @@ async function ticketView(number) {
     h("dl", {}, fields.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v || "—")]))),
   h("h3", {}, "处理记录"),
   h("table", {}, h("thead", {}, h("tr", {}, ["时间", "状态", "操作人", "备注"].map((x) => h("th", {}, x)))),
-    h("tbody", {}, t.history.map((e) => h("tr", {}, h("td", {}, when(e.at)), h("td", {}, STATUSES[e.status] || e.status),
+    h("tbody", {}, t.history.map((e) => h("tr", {}, h("td", {}, when(e.at)), h("td", {}, statuses()[e.status] || e.status),
       h("td", {}, e.actor), h("td", {}, e.note || ""))))),
   h("form", { class: "row", onsubmit: async (event) => {
     event.preventDefault();
