@@ -12,6 +12,8 @@ JSON and, from a browser, come from the console's own pages
 Conversations live in Rasa: this service reads transcripts and sends replies
 through Rasa's HTTP API ($RASA_URL, $RASA_AUTH_TOKEN), so a reply reaches the
 resident on the channel they wrote from (`output_channel=latest`).
+This module is the app (sign-in, auth middleware, security headers, the
+page); the /agent routes are agent_routes.py, the /trainer routes workbench_api.py.
 
 POST  /auth/login                           {"username", "password"} → session cookie
 POST  /auth/logout
@@ -41,17 +43,15 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import agent_models, clock, handoffs, suggestions, tickets, wording
-from bot.console import accounts, review, workbench_api
+from bot import agent_models, clock
+from bot.console import accounts, agent_routes, workbench_api
 from bot.console.accounts import Person
 from bot.http_json import InvalidBody, body, error, field, refuse_write
-from bot.privacy import mask_phones
-from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
+from bot.models import STATUS_NAMES
 from bot.privacy import install_log_masking
 from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
-MAX_TEXT = 2000
 COOKIE = "wuye_session"
 # Which permission (bot.console.accounts.PERMISSIONS) each part of the service needs.
 AREAS = {"/agent": "agent", "/trainer": "trainer"}
@@ -59,39 +59,6 @@ CONSOLE_DIR = Path(__file__).parent / "web"
 # URL name under /console/ → file in CONSOLE_DIR; nothing else is served.
 CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css"}
 SERVICE = Person("service", "admin")
-
-
-def transcript(tracker: dict) -> list[dict]:
-    """The resident's and the assistant's (or agent's) messages, phones masked;
-    a resident's line keeps the emotion (with its cues) the NLU found when it came in."""
-    lines = []
-    for event in tracker.get("events") or []:
-        if event.get("event") == "user":
-            parse = event.get("parse_data") or {}
-            lines.append({"role": "resident", "text": mask_phones(event.get("text") or ""),
-                          "at": event.get("timestamp"),
-                          "emotion": parse.get("emotion"), "urgency": parse.get("urgency")})
-        elif event.get("event") == "bot" and event.get("text"):
-            agent = (event.get("metadata") or {}).get("agent")
-            lines.append({"role": "agent" if agent else "assistant", "agent": agent,
-                          "text": mask_phones(event["text"]), "at": event.get("timestamp")})
-    return lines
-
-
-def last_resident_message(tracker: dict) -> str | None:
-    return next((e.get("text") for e in reversed(tracker.get("events") or [])
-                 if e.get("event") == "user" and e.get("text")), None)
-
-
-def ticket_beside(conversation_id: str, waiting: Handoff | None) -> Ticket | None:
-    """The ticket an agent should see beside a conversation: the handoff's own,
-    else the resident's most recent open one on that channel."""
-    if waiting is None:
-        return None
-    if waiting.ticket_number:
-        return tickets.find(waiting.ticket_number)
-    recent = tickets.tickets_of(tickets.reporter_id(waiting.channel, conversation_id), limit=1)
-    return recent[0] if recent and recent[0].status in OPEN_STATUSES else None
 
 
 def client_address(request: Request) -> str:
@@ -187,124 +154,7 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    @app.get("/agent/handoffs")
-    async def handoff_queue(request: Request) -> HTTPResponse:
-        return json({"handoffs": [handoffs.as_dict(h) for h in handoffs.queue()]})
-
-    @app.get("/agent/conversations/<conversation_id>")
-    async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
-        lines = transcript(await rasa.tracker(conversation_id))
-        waiting = handoffs.waiting_for(conversation_id)
-        if not lines and waiting is None:
-            return error(404, f"没有会话“{conversation_id}”")
-        ticket = ticket_beside(conversation_id, waiting)
-        return json({"conversation_id": conversation_id, "transcript": lines,
-                     "handoff": handoffs.as_dict(waiting) if waiting else None,
-                     "ticket": tickets.as_dict(ticket) if ticket else None})
-
-    @app.post("/agent/conversations/<conversation_id>/reply")
-    async def reply(request: Request, conversation_id: str) -> HTTPResponse:
-        data = body(request)
-        text, agent = (field(data, "text") or "").strip(), actor(request, data)
-        if not text:
-            return error(400, "内容为空")
-        if len(text) > MAX_TEXT:
-            return error(400, f"内容超过 {MAX_TEXT} 个字")
-        findings, rewrite = wording.check(text)
-        if findings:
-            return error(422, "回复含有禁忌用语，未发送",
-                          findings=[f.as_dict() for f in findings], rewrite=rewrite)
-        if handoffs.waiting_for(conversation_id) is None:
-            return error(404, f"会话“{conversation_id}”没有等待中的转人工")
-        handoffs.take(conversation_id, agent)  # replying takes the conversation
-        asked = last_resident_message(await rasa.tracker(conversation_id))
-        await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
-        # The learning loop: the agent answered in the bot's place; a trainer reviews it.
-        item = review.record(conversation_id, asked, text, agent) if asked else None
-        return json({"sent": True, "review_item": item.id if item else None})
-
-    @app.post("/agent/conversations/<conversation_id>/take")
-    async def take(request: Request, conversation_id: str) -> HTTPResponse:
-        handoff = handoffs.take(conversation_id, actor(request, body(request)))
-        if handoff is None:
-            return error(404, f"会话“{conversation_id}”没有等待中的转人工")
-        return json({"handoff": handoffs.as_dict(handoff)})
-
-    @app.post("/agent/conversations/<conversation_id>/resolve")
-    async def resolve(request: Request, conversation_id: str) -> HTTPResponse:
-        handoff = handoffs.resolve(conversation_id, actor(request, body(request)))
-        if handoff is None:
-            return error(404, f"会话“{conversation_id}”没有等待中的转人工")
-        # After the pause Rasa predicted nothing, so the tracker's last action is
-        # the handoff; `action_listen` puts it back to waiting for the resident.
-        await rasa.append(conversation_id, [{"event": "resume"}])
-        await rasa.execute(conversation_id, "utter_handed_back")  # the sentence lives in domain.yml
-        await rasa.append(conversation_id, [{"event": "action", "name": "action_listen"}])
-        return json({"resolved": True, "handoff": handoffs.as_dict(handoff)})
-
-    @app.get("/agent/tickets")
-    async def ticket_list(request: Request) -> HTTPResponse:
-        def yes_no(name: str) -> bool | None:
-            value = request.args.get(name)
-            return None if value in (None, "") else value == "true"
-
-        rows = tickets.list_tickets(status=request.args.get("status") or None,
-                                    kind=request.args.get("kind") or None, flagged=yes_no("flagged"),
-                                    building=request.args.get("building") or None,
-                                    overdue=yes_no("overdue"))
-        return json({"tickets": [tickets.as_dict(t) for t in rows]})
-
-    @app.get("/agent/tickets/<number>")
-    async def ticket_page(request: Request, number: str) -> HTTPResponse:
-        ticket = tickets.find(number)
-        if ticket is None:
-            return error(404, f"没有工单 {number}")
-        return json(tickets.as_dict(ticket, phone_in_clear=True))
-
-    @app.patch("/agent/tickets/<number>")
-    async def update_ticket(request: Request, number: str) -> HTTPResponse:
-        data = body(request)
-        status = field(data, "status")
-        if status not in STATUS_NAMES:
-            return error(400, f"状态必须是 {sorted(STATUS_NAMES)} 之一")
-        ticket = tickets.add_status(number, status, actor(request, data), field(data, "note"))
-        if ticket is None:
-            return error(404, f"没有工单 {number}")
-        return json(tickets.as_dict(ticket, phone_in_clear=True))
-
-    @app.post("/agent/suggest")
-    async def suggest(request: Request) -> HTTPResponse:
-        data = body(request)
-        conversation_id, ticket_no = field(data, "conversation_id"), field(data, "ticket_no")
-        message, said = (field(data, "message") or "").strip(), field(data, "agent_said", list) or []
-        facts = {name: field(data, name) for name in ("intent", "category", "emotion")}
-        urgency = field(data, "urgency", int)
-        ticket = tickets.find(ticket_no) if ticket_no else None
-        if ticket_no and ticket is None:
-            return error(404, f"没有工单 {ticket_no}")
-        if conversation_id:
-            events = (await rasa.tracker(conversation_id)).get("events") or []
-            ticket = ticket or ticket_beside(conversation_id, handoffs.waiting_for(conversation_id))
-            situation = suggestions.situation_of(events, ticket)
-            if not situation.resident:
-                return error(404, f"没有会话“{conversation_id}”")
-        elif not message:
-            return error(400, "消息为空")
-        else:
-            situation = suggestions.Situation(
-                (message[:MAX_TEXT],), facts["intent"], facts["category"] or (ticket.category if ticket else None),
-                facts["emotion"], urgency, ticket.kind if ticket else None, ticket.status if ticket else None,
-                bool(ticket and tickets.is_overdue(ticket)), tuple(str(line)[:MAX_TEXT] for line in said[-2:]))
-        return json({"suggestions": suggestions.suggest(situation, ticket)})
-
-    @app.post("/agent/check")
-    async def check(request: Request) -> HTTPResponse:
-        draft = field(body(request), "draft") or ""
-        if not draft.strip():
-            return error(400, "草稿为空")
-        findings, rewrite = wording.check(draft[:MAX_TEXT])
-        return json({"ok": not findings, "findings": [f.as_dict() for f in findings],
-                     "rewrite": rewrite})
+    app.blueprint(agent_routes.blueprint(rasa, actor))
 
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:
