@@ -97,7 +97,10 @@ def most_asked(events: list[dict]) -> tuple[str | None, int]:
     for event in events:
         name = (event.get("metadata") or {}).get("utter_action") or "" if event.get("event") == "bot" else ""
         if name.startswith("utter_ask_"):
-            asks[name[len("utter_ask_"):].removesuffix("_again").removesuffix("_for_complaint")] += 1
+            slot = name[len("utter_ask_"):]
+            for suffix in ("_again", "_for_complaint", "_public"):
+                slot = slot.removesuffix(suffix)
+            asks[slot] += 1
     return asks.most_common(1)[0] if asks else (None, 0)
 
 

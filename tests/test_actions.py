@@ -70,9 +70,9 @@ def test_no_visit_time_is_asked_for_a_public_place():
 def test_read_back_masks_the_phone():
     messages, _ = run(ActionAskRepairConfirmed(), tracker(slots={
         "problem": "厨房水管漏水", "location": "3栋502", "phone": "13812345678"}))
-    assert messages[0]["response"] == "utter_ask_repair_confirmed"
-    assert "3栋502" in messages[0]["facts"] and "138＊＊＊＊5678" in messages[0]["facts"]
-    assert "13812345678" not in messages[0]["facts"]
+    assert messages[0]["response"] == "utter_ask_repair_confirmed_public"  # no visit time: no home visit
+    assert (messages[0]["location"], messages[0]["phone_masked"]) == ("3栋502", "138＊＊＊＊5678")
+    assert "13812345678" not in str(messages[0])
 
 
 def test_status_only_shows_the_residents_own_tickets(database):

@@ -82,15 +82,11 @@ class ActionAskRepairConfirmed(ActionAskFact):
     slot = "repair_confirmed"
 
     def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        lines = [
-            f"位置：{tracker.get_slot('location')}",
-            f"问题：{reports.summary(tracker.get_slot('problem') or '')}",
-            f"电话：{privacy.mask_phone(tracker.get_slot('phone') or '')}",
-        ]
-        if tracker.get_slot("visit_time"):
-            lines.append(f"上门时间：{tracker.get_slot('visit_time')}")
-        # "  \n" is a Markdown line break for the web chat; plain text elsewhere
-        dispatcher.utter_message(response="utter_ask_repair_confirmed", facts="  \n".join(lines))
+        visit_time = tracker.get_slot("visit_time")  # none for a public place: no home visit
+        dispatcher.utter_message(
+            response="utter_ask_repair_confirmed" if visit_time else "utter_ask_repair_confirmed_public",
+            location=tracker.get_slot("location"), problem=reports.summary(tracker.get_slot("problem") or ""),
+            phone_masked=privacy.mask_phone(tracker.get_slot("phone") or ""), visit_time=visit_time)
 
 
 class ActionOpenRepairTicket(Action):

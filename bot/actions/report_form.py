@@ -21,7 +21,8 @@ _FORM_STEPS = frozenset({"action_listen", "action_extract_message_facts", "repai
 
 
 def ask_responses(slot: str) -> tuple[str, ...]:
-    return (f"utter_ask_{slot}", f"utter_ask_{slot}_again", f"utter_ask_{slot}_for_complaint")
+    return (f"utter_ask_{slot}", f"utter_ask_{slot}_again", f"utter_ask_{slot}_for_complaint",
+            f"utter_ask_{slot}_public")
 
 
 def asked_in_a_row(events: Iterable[Dict[Text, Any]], slot: str, form_slots: Iterable[str]) -> int:
