@@ -13,7 +13,7 @@ import logging
 import re
 from typing import Iterable
 
-from bot.extraction import PHONE_CANDIDATE
+from bot.extraction import PHONE_CANDIDATE, spoken_digits
 
 MASK = "＊"  # full-width: reads like *, but web chat Markdown does not turn it into bold
 
@@ -28,10 +28,11 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_phones(text: str) -> str:
-    """Every phone-like number in free text masked (for logs and read-backs)."""
+    """Every phone-like number in free text masked (for logs and read-backs),
+    spoken ones too (一三九… becomes 139＊＊＊＊…)."""
     return PHONE_CANDIDATE.sub(
         lambda m: mask_phone(m.group(0)) if sum(c.isdigit() for c in m.group(0)) >= 7 else m.group(0),
-        text,
+        spoken_digits(text),
     )
 
 
@@ -63,7 +64,7 @@ def mask_log_text(text: str) -> str:
         escapes.append(match.group(0))
         return _STAND_IN
 
-    plain = _ESCAPE.sub(stand_in, text.translate(_FULL_WIDTH))
+    plain = _ESCAPE.sub(stand_in, spoken_digits(text.translate(_FULL_WIDTH)))
     masked = _LOG_PHONE.sub(lambda m: mask_phone(m.group(0)), plain)
     if masked == plain:
         return text

@@ -57,3 +57,10 @@ def test_every_line_a_supervised_process_writes_is_masked(tmp_path):
     assert "UserWarning" in log and "Traceback" in log and "RuntimeError" in log
     for clear in ("13812345678", "13912345678", "13712345678", "abcdef123456"):
         assert clear not in log
+
+
+def test_spoken_phone_numbers_are_masked_too():
+    from bot.privacy import mask_log_text, mask_phones
+    assert mask_phones("电话一三九一二三四五六七八 明天在家") == "电话139＊＊＊＊5678 明天在家"
+    assert "一三九一二三四五六七八" not in mask_log_text("user said: 电话一三九一二三四五六七八")
+    assert "13912345678" not in mask_log_text("user said: 电话一三九一二三四五六七八")
