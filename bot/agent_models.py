@@ -26,6 +26,7 @@ MAX_FALSE_ALARMS = 0.03  # polite drafts flagged, in cross-validation on the tra
 _CODE = [settings.ROOT / "bot" / "understanding" / name for name in ("classifier.py", "wording.py", "situations.py")]
 _lock = Lock()
 _loaded: dict[str, tuple[str, Any]] = {}
+_hashes: dict[tuple, str] = {}
 
 
 def _yaml(path: Path) -> Any:
@@ -74,13 +75,20 @@ def situation_examples() -> tuple[list[Situation], list[list[str]]]:
 
 
 def _inputs_hash() -> str:
-    digest = hashlib.sha256()
-    for path in [*_draft_files(), *_situation_files(), *_CODE]:
-        digest.update(path.read_bytes() if path.exists() else b"-")
+    """A hash of the models' inputs, recomputed only when a file changed (every
+    check and suggestion asks; the phrase library is itself cached by mtime)."""
+    paths = [*_draft_files(), *_situation_files(), *_CODE]
     library = knowledge.phrase_library()
-    digest.update(repr((library.examples, library.forbidden, [(s.id, s.triggers, s.intents, s.urgency)
-                                                               for s in library.scenarios])).encode())
-    return digest.hexdigest()[:16]
+    stamp = (tuple((p, p.stat().st_mtime_ns) for p in paths if p.exists()), id(library))
+    if stamp not in _hashes:
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(path.read_bytes() if path.exists() else b"-")
+        digest.update(repr((library.examples, library.forbidden, [(s.id, s.triggers, s.intents, s.urgency)
+                                                                   for s in library.scenarios])).encode())
+        _hashes.clear()
+        _hashes[stamp] = digest.hexdigest()[:16]
+    return _hashes[stamp]
 
 
 def _get(name: str, train: Callable[[], Any]) -> Any:
