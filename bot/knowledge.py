@@ -13,6 +13,7 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 from threading import Lock
 from typing import Any, Callable, Generic, TypeVar
@@ -87,6 +88,13 @@ class Level:
 class Sla:
     levels: dict[int, Level]
     complaint_followup_hours: int
+    at_risk_share: float
+    office_opens: time
+    office_closes: time
+    waiting_notice_minutes: int
+    survey_reminder_hours: float
+    survey_call_hours: float
+    survey_low_score: int
 
 
 @dataclass(frozen=True)
@@ -369,7 +377,31 @@ def parse_sla(data: Any) -> Sla:
         )
     if set(levels) != {1, 2, 3}:
         raise KnowledgeError("sla.yml：一、二、三级都必须定义")
-    return Sla(levels, int(_require(data, "complaint_followup_hours", int, "sla.yml")))
+    share = float(_require(data, "at_risk_share", (int, float), "sla.yml"))
+    if not 0 < share < 1:
+        raise KnowledgeError("sla.yml：at_risk_share 必须在 0 和 1 之间")
+    hours = _require(data, "office_hours", dict, "sla.yml")
+    opens, closes = (_clock_time(_require(hours, key, str, "sla.yml office_hours"), key)
+                     for key in ("opens", "closes"))
+    if opens >= closes:
+        raise KnowledgeError("sla.yml：office_hours 的 opens 必须早于 closes")
+    survey = _require(data, "survey", dict, "sla.yml")
+    reminder = float(_require(survey, "reminder_after_hours", (int, float), "sla.yml survey"))
+    call = float(_require(survey, "call_after_hours", (int, float), "sla.yml survey"))
+    if not 0 < reminder < call:
+        raise KnowledgeError("sla.yml：survey 的 reminder_after_hours 必须大于 0 且小于 call_after_hours")
+    low = int(_require(survey, "low_score", int, "sla.yml survey"))
+    if not 1 <= low <= 4:
+        raise KnowledgeError("sla.yml：survey.low_score 必须在 1 到 4 之间")
+    return Sla(levels, int(_require(data, "complaint_followup_hours", int, "sla.yml")), share, opens, closes,
+               int(_require(data, "waiting_notice_minutes", int, "sla.yml")), reminder, call, low)
+
+
+def _clock_time(text: str, key: str) -> time:
+    try:
+        return datetime.strptime(text.strip(), "%H:%M").time()
+    except ValueError:
+        raise KnowledgeError(f"sla.yml：office_hours.{key} 应写成 HH:MM，例如 08:30") from None
 
 
 def parse_emotion(data: Any) -> EmotionLexicon:

@@ -42,12 +42,17 @@ class Ticket(Base):
     visit_time = Column(String(64))
     channel = Column(String(32), nullable=False)
     reporter_id = Column(String(128), nullable=False, index=True)
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
     respond_by = Column(DateTime, nullable=False)
     onsite_by = Column(DateTime)
     resolve_by = Column(DateTime, nullable=False)
     followup_by = Column(DateTime)
     flagged = Column(Boolean, nullable=False, default=False, server_default=false())  # a person must look at it
+    # When each deadline was met: the first step of the history that meets it
+    # (kept here so reports need not scan the history).
+    responded_at = Column(DateTime)  # left "open": someone took it
+    onsite_at = Column(DateTime)     # "in_progress" or later: staff at the scene
+    resolved_at = Column(DateTime)   # "resolved" or "closed"
 
     history = relationship("TicketEvent", back_populates="ticket", order_by="TicketEvent.id",
                            cascade="all, delete-orphan")
@@ -100,18 +105,21 @@ class Handoff(Base):
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, index=True)  # Rasa sender id
     channel = Column(String(32), nullable=False)
-    reason = Column(String(16), nullable=False)  # emergency | emotion | request | misunderstood | stuck
+    reason = Column(String(16), nullable=False)  # see handoffs.REASONS
     urgency = Column(Integer)
     emotion_score = Column(Float)
     emotion_cues = Column(Text)  # JSON list
     summary = Column(Text, nullable=False)
     ticket_number = Column(String(20))
     status = Column(String(16), nullable=False, default="waiting")  # waiting | resolved
-    created_at = Column(DateTime, nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
     resolved_at = Column(DateTime)
     resolved_by = Column(String(64))
     taken_by = Column(String(64))  # the agent who took the conversation
     taken_at = Column(DateTime)
+    first_reply_at = Column(DateTime)  # an agent's first message to the resident
+    acknowledged_at = Column(DateTime)  # last "your message is received" while waiting
+    callback_by = Column(DateTime)  # set: nobody could answer now, call the resident back by then
 
 
 class Attachment(Base):
@@ -183,3 +191,54 @@ class ReviewItem(Base):
     faq_id = Column(String(64))
     decided_by = Column(String(64))
     decided_at = Column(DateTime)
+
+
+class Job(Base):
+    """A piece of work due at a time (a satisfaction survey, its reminder, a
+    call task), kept in the database so it survives restarts; `key` makes
+    scheduling it twice a no-op, and claiming it is one conditional UPDATE so two
+    workers never run it both."""
+
+    __tablename__ = "jobs"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(32), nullable=False)
+    key = Column(String(128), unique=True, nullable=False)
+    payload = Column(Text, nullable=False)  # JSON
+    run_at = Column(DateTime, nullable=False, index=True)
+    status = Column(String(16), nullable=False, default="pending")  # pending | running | done | failed
+    attempts = Column(Integer, nullable=False, default=0)
+    claimed_by = Column(String(64))
+    claimed_at = Column(DateTime)
+    finished_at = Column(DateTime)
+    last_error = Column(Text)
+
+
+class Survey(Base):
+    """The satisfaction follow-up (回访) of one ticket: sent once, answered 1-5
+    with an optional comment, reminded once, then a call task for an agent."""
+
+    __tablename__ = "surveys"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    sent_at = Column(DateTime)
+    reminded_at = Column(DateTime)
+    call_task_at = Column(DateTime)
+    score = Column(Integer)
+    comment = Column(Text)
+    answered_at = Column(DateTime, index=True)
+
+
+class FaqAnswer(Base):
+    """A question the bot answered from the FAQ (which entry, when): the most
+    asked entries on the dashboard."""
+
+    __tablename__ = "faq_answers"
+
+    id = Column(Integer, primary_key=True)
+    faq_id = Column(String(64), nullable=False)
+    conversation_id = Column(String(128), nullable=False)
+    at = Column(DateTime, nullable=False, index=True)

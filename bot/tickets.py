@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import clock, routing, settings, sla
+from bot import clock, knowledge, routing, settings, sla
 from bot.privacy import mask_phone
 from bot.db import session_scope
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketSequence
@@ -28,6 +28,10 @@ from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketS
 logger = logging.getLogger(__name__)
 
 PREFIXES = {"repair": "BX", "complaint": "TS"}
+# Which statuses meet each deadline (the first such step is kept on the ticket).
+MEETS = {"responded_at": ("assigned", "in_progress", "resolved", "closed"),
+         "onsite_at": ("in_progress", "resolved", "closed"),
+         "resolved_at": ("resolved", "closed")}
 
 
 class TicketStoreDown(RuntimeError):
@@ -230,8 +234,12 @@ def add_status(number: str, status: str, actor: str, note: str | None = None) ->
         ticket = session.execute(select(Ticket).where(Ticket.number == number.upper())).scalar_one_or_none()
         if ticket is None:
             return None
+        now = clock.utcnow()
         ticket.status = status
-        ticket.history.append(TicketEvent(at=clock.utcnow(), status=status, actor=actor, note=note))
+        ticket.history.append(TicketEvent(at=now, status=status, actor=actor, note=note))
+        for column, statuses in MEETS.items():
+            if status in statuses and getattr(ticket, column) is None:
+                setattr(ticket, column, now)
         ticket.history  # loaded for the caller
         return ticket
 
@@ -274,6 +282,49 @@ def is_overdue(ticket: Ticket) -> bool:
     return ticket.status in OPEN_STATUSES and ticket.resolve_by < clock.utcnow()
 
 
+def next_deadline(ticket: Ticket) -> tuple[str, datetime] | None:
+    """The first deadline the ticket has not met yet: ("respond" | "onsite" |
+    "resolve", due time); None once it is resolved or closed."""
+    if ticket.status not in OPEN_STATUSES:
+        return None
+    for name, due, met in (("respond", ticket.respond_by, ticket.responded_at),
+                           ("onsite", ticket.onsite_by, ticket.onsite_at),
+                           ("resolve", ticket.resolve_by, ticket.resolved_at)):
+        if due is not None and met is None:
+            return name, due
+    return None
+
+
+def deadline_state(ticket: Ticket, now: datetime | None = None) -> str:
+    """"late" past its next deadline, "at_risk" with less than sla.yml's
+    at_risk_share of that deadline's time left, "on_time", or "done"."""
+    upcoming = next_deadline(ticket)
+    if upcoming is None:
+        return "done"
+    now = now or clock.utcnow()
+    due = upcoming[1]
+    if due <= now:
+        return "late"
+    return "at_risk" if due - now < (due - ticket.created_at) * knowledge.sla().at_risk_share else "on_time"
+
+
+def needing_attention(max_level: int = 2) -> list[tuple[Ticket, str]]:
+    """Open tickets of level 1..max_level that are at risk or late, with their
+    state: pushed to the top of the agents' queue. Most urgent, then soonest due."""
+    with session_scope() as session:
+        rows = session.execute(select(Ticket).where(
+            Ticket.status.in_(OPEN_STATUSES), Ticket.urgency <= max_level)).scalars().all()
+    now = clock.utcnow()
+    found = [(t, deadline_state(t, now)) for t in rows]
+    found = [(t, state) for t, state in found if state in ("at_risk", "late")]
+    return sorted(found, key=lambda pair: (pair[0].urgency, next_deadline(pair[0])[1]))
+
+
+def _next_deadline_dict(ticket: Ticket) -> dict | None:
+    upcoming = next_deadline(ticket)
+    return {"kind": upcoming[0], "due": upcoming[1].isoformat() + "Z"} if upcoming else None
+
+
 def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:
     """A ticket for agents. The phone is in clear only on the ticket's own page."""
     def iso(value: datetime | None) -> str | None:
@@ -290,7 +341,8 @@ def as_dict(ticket: Ticket, phone_in_clear: bool = False) -> dict:
         "channel": ticket.channel, "created_at": iso(ticket.created_at), "respond_by": iso(ticket.respond_by),
         "onsite_by": iso(ticket.onsite_by), "resolve_by": iso(ticket.resolve_by),
         "followup_by": iso(ticket.followup_by),
-        "overdue": is_overdue(ticket),
+        "overdue": is_overdue(ticket), "deadline_state": deadline_state(ticket),
+        "next_deadline": _next_deadline_dict(ticket),
     }
     if phone_in_clear:
         data["history"] = [{"at": iso(e.at), "status": e.status, "actor": e.actor, "note": e.note}

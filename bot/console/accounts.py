@@ -24,10 +24,12 @@ from bot.db import session_scope
 from bot.models import Account, LoginSession
 from bot.clock import utcnow
 
-ROLES = ("agent", "trainer", "admin")
+ROLES = ("agent", "trainer", "manager", "admin")
 # What each role may open: "agent" = the agent API and console, "trainer" = the
-# knowledge workbench, "admin" = accounts. An admin may do everything.
-PERMISSIONS = {"agent": {"agent"}, "trainer": {"trainer"}, "admin": {"agent", "trainer", "admin"}}
+# knowledge workbench, "dashboard" = the service figures (a manager also reads
+# the agents' queue and tickets behind them), "admin" = accounts. An admin may do everything.
+PERMISSIONS = {"agent": {"agent"}, "trainer": {"trainer"}, "manager": {"dashboard", "agent"},
+               "admin": {"agent", "trainer", "dashboard", "admin"}}
 SESSION_HOURS = 8
 MIN_PASSWORD = 8
 MAX_FAILED_SIGN_INS = 5  # per client address and username, then a pause of LOCKOUT_MINUTES
