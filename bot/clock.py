@@ -2,7 +2,7 @@
 community's time zone (knowledge/community.yml) in which people read times."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot import knowledge
@@ -29,3 +29,24 @@ def local_time_text(at: datetime, now: datetime | None = None) -> str:
     days = (local.date() - today).days
     prefix = {0: "今天", 1: "明天"}.get(days, f"{local.month}月{local.day}日")
     return f"{prefix} {local:%H:%M}"
+
+
+def _local(at: datetime) -> datetime:
+    return at.replace(tzinfo=timezone.utc).astimezone(zone())
+
+
+def in_office_hours(at: datetime) -> bool:
+    """Is the service desk staffed at `at` (naive UTC)? sla.yml's office_hours, every day."""
+    hours = knowledge.sla()
+    return hours.office_opens <= _local(at).time() < hours.office_closes
+
+
+def next_opening(at: datetime) -> datetime:
+    """When the service desk next opens after `at` (naive UTC; `at` itself if open)."""
+    if in_office_hours(at):
+        return at
+    local = _local(at)
+    opening = datetime.combine(local.date(), knowledge.sla().office_opens, tzinfo=zone())
+    if local.time() >= knowledge.sla().office_closes:
+        opening = datetime.combine(local.date() + timedelta(days=1), knowledge.sla().office_opens, tzinfo=zone())
+    return opening.astimezone(timezone.utc).replace(tzinfo=None)

@@ -3,18 +3,24 @@ queue agents work from, and how long a resident is told to wait."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from bot import knowledge
+from bot import clock, knowledge
 from bot.db import session_scope
 from bot.privacy import mask_phones
-from bot.models import Handoff, Ticket
+from bot.models import Account, Handoff, LoginSession, Ticket
 from bot.clock import utcnow
 
-REASONS = ("emergency", "emotion", "request", "misunderstood", "stuck")  # stuck: a report form gave up on a fact
+# stuck: a report form gave up on a fact; survey_low: a resident rated a finished
+# ticket 1-2; survey_call: a resident never answered the survey, an agent calls.
+REASONS = ("emergency", "emotion", "request", "misunderstood", "stuck", "survey_low", "survey_call")
+CALL_TASKS = ("survey_call",)  # handoffs that ask an agent to phone; the chat goes on meanwhile
+STAFF_ROLES = ("agent", "admin")  # who answers residents
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,22 @@ def wait_minutes(urgency: int | None) -> int:
     return knowledge.sla().levels[urgency or 3].respond_minutes
 
 
+def staff_signed_in(session: Session, now: datetime) -> bool:
+    """Is anyone who answers residents signed in to the console now?"""
+    return session.execute(select(LoginSession.token_hash).join(Account).where(
+        LoginSession.expires_at > now, Account.active.is_(True), Account.role.in_(STAFF_ROLES)
+    ).limit(1)).first() is not None
+
+
+def _callback_time(session: Session, urgency: int | None, now: datetime) -> datetime | None:
+    """When nobody can answer now (outside office hours, nobody signed in), the
+    time by which someone calls back: the next opening plus the level's response
+    time. None when a person can answer; never for emergencies (the duty line)."""
+    if urgency in (1, 2) or clock.in_office_hours(now) or staff_signed_in(session, now):
+        return None
+    return clock.next_opening(now) + timedelta(minutes=wait_minutes(urgency))
+
+
 def _waiting(session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's waiting handoff (there is at most one)."""
     return session.execute(select(Handoff).where(
@@ -48,11 +70,15 @@ def open_handoff(request: HandoffRequest) -> Handoff:
     with session_scope() as session:
         handoff = _waiting(session, request.conversation_id)
         if handoff is None:
+            now = utcnow()
             handoff = Handoff(conversation_id=request.conversation_id, channel=request.channel,
-                              status="waiting", created_at=utcnow())
+                              status="waiting", created_at=now,
+                              callback_by=_callback_time(session, request.urgency, now))
             session.add(handoff)
         handoff.reason = request.reason
         handoff.urgency = min(filter(None, (handoff.urgency, request.urgency)), default=None)
+        if handoff.urgency in (1, 2):
+            handoff.callback_by = None
         handoff.emotion_score = request.emotion_score
         handoff.emotion_cues = json.dumps(list(request.emotion_cues), ensure_ascii=False)
         handoff.summary = mask_phones(request.summary)[:500]
@@ -98,6 +124,51 @@ def resolve(conversation_id: str, agent: str) -> Handoff | None:
         return handoff
 
 
+@dataclass(frozen=True)
+class WaitingNotice:
+    """What a resident who writes while waiting for a person is told: about how
+    many minutes are left, or the time of the call-back."""
+    minutes: int
+    callback_by: datetime | None = None
+
+
+def notice_while_waiting(conversation_id: str, urgency: int | None,
+                         now: datetime | None = None) -> WaitingNotice | None:
+    """A resident wrote while the conversation waits for a person (the message
+    is already in the transcript). None when an agent has taken the conversation
+    (the bot never speaks in their place) or a notice went out less than
+    sla.yml's waiting_notice_minutes ago. An urgent message (level 1-2) raises
+    the handoff to that level."""
+    now = now or utcnow()
+    with session_scope() as session:
+        handoff = _waiting(session, conversation_id)
+        if handoff is None:
+            return None
+        if urgency in (1, 2) and (handoff.urgency is None or urgency < handoff.urgency):
+            handoff.urgency, handoff.callback_by = urgency, None
+        if handoff.taken_by:
+            return None
+        every = timedelta(minutes=knowledge.sla().waiting_notice_minutes)
+        if handoff.acknowledged_at and now - handoff.acknowledged_at < every:
+            return None
+        handoff.acknowledged_at = now
+        waited = (now - handoff.created_at).total_seconds() / 60
+        return WaitingNotice(max(1, math.ceil(wait_minutes(handoff.urgency) - waited)), handoff.callback_by)
+
+
+def first_reply(conversation_id: str, agent: str) -> Handoff | None:
+    """An agent replies: they take the conversation, and the first reply's time
+    is kept (first response time)."""
+    with session_scope() as session:
+        handoff = _waiting(session, conversation_id)
+        if handoff:
+            now = utcnow()
+            if handoff.taken_by != agent:
+                handoff.taken_by, handoff.taken_at = agent, now
+            handoff.first_reply_at = handoff.first_reply_at or now
+        return handoff
+
+
 def as_dict(handoff: Handoff) -> dict:
     return {
         "id": handoff.id, "conversation_id": handoff.conversation_id, "channel": handoff.channel,
@@ -105,5 +176,6 @@ def as_dict(handoff: Handoff) -> dict:
         "emotion_cues": json.loads(handoff.emotion_cues or "[]"), "summary": handoff.summary,
         "ticket_number": handoff.ticket_number, "status": handoff.status, "taken_by": handoff.taken_by,
         "created_at": handoff.created_at.isoformat() + "Z",
+        "callback_by": handoff.callback_by.isoformat() + "Z" if handoff.callback_by else None,
         "waiting_seconds": int((utcnow() - handoff.created_at).total_seconds()),
     }

@@ -398,6 +398,9 @@ def parse_sla(data: Any) -> Sla:
 
 
 def _clock_time(text: str, key: str) -> time:
+    """"08:30" → 08:30; "24:00" (a desk that never closes) → the end of the day."""
+    if text.strip() == "24:00":
+        return time.max
     try:
         return datetime.strptime(text.strip(), "%H:%M").time()
     except ValueError:

@@ -206,7 +206,7 @@ class Job(Base):
     key = Column(String(128), unique=True, nullable=False)
     payload = Column(Text, nullable=False)  # JSON
     run_at = Column(DateTime, nullable=False, index=True)
-    status = Column(String(16), nullable=False, default="pending")  # pending | running | done | failed
+    status = Column(String(16), nullable=False, default="pending")  # pending | running | done | failed | cancelled
     attempts = Column(Integer, nullable=False, default=0)
     claimed_by = Column(String(64))
     claimed_at = Column(DateTime)

@@ -1,6 +1,7 @@
 """The few calls of Rasa's HTTP API that other processes make: the console
-(transcripts, agents' replies, try-it, model swap) and the action server's
-spool job (telling a resident the number of a ticket made late)."""
+(transcripts, agents' replies, try-it, model swap), the action server's spool
+job (telling a resident the number of a ticket made late) and the worker
+(satisfaction surveys, bot/surveys.py)."""
 from __future__ import annotations
 
 import json as jsonlib
@@ -74,3 +75,16 @@ class RasaClient:
             async with session.post(self._conversation_url(conversation_id) + "/execute",
                                     params=params, json={"name": action}) as r:
                 r.raise_for_status()
+
+    async def say(self, conversation_id: str, response: str, slots: dict) -> None:
+        """Send a domain.yml response, filled from `slots`, to the resident on the
+        channel they last used; the conversation then listens for their answer."""
+        await self.append(conversation_id, [{"event": "slot", "name": name, "value": value}
+                                            for name, value in slots.items()])
+        await self.execute(conversation_id, response)
+        await self.append(conversation_id, [{"event": "action", "name": "action_listen"}])
+
+    async def busy(self, conversation_id: str) -> bool:
+        """Is a person handling the conversation, or a form in the middle of its questions?"""
+        tracker = await self.tracker(conversation_id)
+        return bool(tracker.get("paused") or (tracker.get("active_loop") or {}).get("name"))

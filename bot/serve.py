@@ -1,5 +1,6 @@
-"""Start the action server, the Rasa server and the agent API, keep them
-running, and chat in the terminal (or print where to chat and keep running).
+"""Start the action server, the Rasa server, the agent API and the worker
+(durable jobs: satisfaction surveys), keep them running, and chat in the
+terminal (or print where to chat and keep running).
 
     python -m bot.serve [--rasa-port 5005] [--action-port 5055] [--agent-port 5056] [--no-chat]
 
@@ -162,9 +163,10 @@ class Servers:
             rasa_args += ["--auth-token", self.auth_token]
         rasa = self._start_child("rasa", rasa_args)
         agent = self._start_child("agent-api", ["bot.console.agent_api", "--host", host, "--port", str(self.agent_port)])
+        worker = self._start_child("worker", ["bot.worker", "--name", f"worker-{self.rasa_port}"])
         try:
-            for child in (actions, rasa, agent):
-                _wait_until_up(self._health_url(child.name), child, timeout)
+            for child in (actions, rasa, agent, worker):
+                self._wait_up(child, timeout)
         except BaseException:
             self.stop()  # `with` calls stop() only once start() has returned
             raise
@@ -188,9 +190,17 @@ class Servers:
                     return
                 child.spawn(self.env, self._mask())
 
-    def _health_url(self, name: str) -> str:
-        return {"actions": f"{self.action_url}/health", "rasa": f"{self.url}/",
-                "agent-api": f"{self.agent_url}/health"}[name]
+    def _wait_up(self, child: Child, timeout: float) -> None:
+        """Until the child's health URL answers; the worker serves none, so it
+        counts as up once it has lived a second."""
+        urls = {"actions": f"{self.action_url}/health", "rasa": f"{self.url}/",
+                "agent-api": f"{self.agent_url}/health"}
+        if child.name in urls:
+            _wait_until_up(urls[child.name], child, timeout)
+        else:
+            time.sleep(1)
+            if child.proc.poll() is not None:
+                raise RuntimeError(f"{child.name} exited with {child.proc.returncode}; see {child.log}")
 
     def restart(self, name: str, timeout: float = 300) -> None:
         """Stop one server and wait until the supervisor has it answering again."""
@@ -201,7 +211,7 @@ class Servers:
         deadline = time.monotonic() + timeout
         while child.proc is old and time.monotonic() < deadline:
             time.sleep(0.2)
-        _wait_until_up(self._health_url(name), child, max(1.0, deadline - time.monotonic()))
+        self._wait_up(child, max(1.0, deadline - time.monotonic()))
 
     @contextmanager
     def down(self, name: str, timeout: float = 300) -> Iterator[None]:
@@ -217,7 +227,7 @@ class Servers:
         finally:
             child.spawn(self.env, self._mask())
             self._held.discard(name)
-            _wait_until_up(self._health_url(name), child, timeout)
+            self._wait_up(child, timeout)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -258,7 +268,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
     agent_token = os.environ.get("AGENT_API_TOKEN") or secrets.token_urlsafe(24)
-    print("==> starting the action server, the Rasa server and the agent API (about 30 s)")
+    print("==> starting the action server, the Rasa server, the agent API and the worker (about 30 s)")
     with Servers(training.model_path(), args.rasa_port, args.action_port, token,
                  agent_port=args.agent_port, agent_token=agent_token) as servers:
         generated = "" if os.environ.get("AGENT_API_TOKEN") else "  (generated; set AGENT_API_TOKEN to choose)"

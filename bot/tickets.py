@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot import clock, knowledge, routing, settings, sla
+from bot import clock, jobs, knowledge, routing, settings, sla
 from bot.privacy import mask_phone
 from bot.db import session_scope
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketSequence
@@ -237,9 +237,12 @@ def add_status(number: str, status: str, actor: str, note: str | None = None) ->
         now = clock.utcnow()
         ticket.status = status
         ticket.history.append(TicketEvent(at=now, status=status, actor=actor, note=note))
+        finished = status in MEETS["resolved_at"] and ticket.resolved_at is None
         for column, statuses in MEETS.items():
             if status in statuses and getattr(ticket, column) is None:
                 setattr(ticket, column, now)
+        if finished:  # the satisfaction follow-up (回访), once per ticket (bot/surveys.py)
+            jobs.schedule(session, "survey", f"survey:{ticket.id}", now, {"ticket_id": ticket.id})
         ticket.history  # loaded for the caller
         return ticket
 

@@ -26,6 +26,14 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+def set_office_hours(knowledge_dir: Path, opens: str, closes: str) -> None:
+    """Rewrite sla.yml's office hours in a knowledge copy."""
+    import re
+    sla = knowledge_dir / "sla.yml"
+    text = re.sub(r'opens: "[0-9:]+"', f'opens: "{opens}"', sla.read_text(encoding="utf-8"))
+    sla.write_text(re.sub(r'closes: "[0-9:]+"', f'closes: "{closes}"', text), encoding="utf-8")
+
+
 @pytest.fixture
 def knowledge_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """knowledge/ copied to tmp_path, and used instead of the real one."""
@@ -58,10 +66,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
     db.migrate(url)
     knowledge_dir = var / "knowledge"  # the workbench tests edit it
     shutil.copytree(ROOT / "knowledge", knowledge_dir)
+    # A desk open all day, so that no handoff turns into a call-back at night
+    # (tests/test_waiting_http.py closes it where that is the point).
+    set_office_hours(knowledge_dir, "00:00", "24:00")
     env = {"DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "DEBUG", "KNOWLEDGE_DIR": str(knowledge_dir),
            "TELEGRAM_BOT_TOKEN": "123456:TEST", "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
            "TELEGRAM_API_URL": fake_telegram.url,
-           "SAFETY_ANSWER_WAIT_SECONDS": "3"}  # silence after a safety question counts as yes
+           "SAFETY_ANSWER_WAIT_SECONDS": "3",  # silence after a safety question counts as yes
+           "WORKER_POLL_SECONDS": "0.5"}
     # WUYE_TEST_PORT lets two checkouts run their suites side by side.
     port = int(os.environ.get("WUYE_TEST_PORT", "15005"))
     with Servers(model, rasa_port=port, action_port=port + 50, auth_token=TOKEN, env=env,

@@ -220,3 +220,33 @@ def test_a_trainer_edits_an_answer_and_the_bot_uses_it_at_once(server, staff, br
         browser.get(f"{server.agent_url}/console/#/{page}")
         css(browser, "main h2")
         shot(browser, page.replace("/", "-").replace(".yml", ""))
+
+
+def test_the_queue_shows_new_alarms_and_messages_without_a_reload(server, staff, browser, monkeypatch):
+    """A level-2 ticket near its deadline appears on top of the open queue, and a
+    waiting resident's new message in the open conversation, each within 5 s."""
+    from datetime import timedelta
+    from bot import tickets
+    from bot.clock import utcnow
+    from sqlalchemy import create_engine, text
+    sign_in(browser, server, staff, "agent")
+    monkeypatch.setenv("DATABASE_URL", server.db_url)
+    ticket = tickets.open_ticket(tickets.Report(
+        kind="repair", description="3号楼电梯困人", channel="rest", reporter_id="rest:browser-sla",
+        phone="13812345678", location="3栋", building="3", urgency=2))
+    with create_engine(server.db_url).begin() as conn:  # opened 4 of its 5 minutes ago
+        conn.execute(text("UPDATE tickets SET created_at = :c, respond_by = :r WHERE number = :n"),
+                     {"c": utcnow() - timedelta(minutes=4), "r": utcnow() + timedelta(minutes=1),
+                      "n": ticket.number})
+    card = css(browser, f"a.attention[href$='{ticket.number}']", timeout=5)
+    assert "响应将超时" in card.text
+    shot(browser, "queue-at-risk")
+    with create_engine(server.db_url).begin() as conn:
+        conn.execute(text("UPDATE tickets SET status = 'closed' WHERE number = :n"), {"n": ticket.number})
+
+    resident = Resident(server)
+    resident.says("转人工")
+    browser.get(f"{server.agent_url}/console/#/conversation/{resident.sender}")
+    css(browser, ".transcript .line.resident")
+    assert "收到" in resident.says("人呢？还要等多久")
+    wait(browser, lambda d: "人呢？还要等多久" in d.find_element(By.CSS_SELECTOR, ".transcript").text, timeout=5)

@@ -33,7 +33,8 @@ def test_fire_gets_safety_first_then_a_level_one_ticket_and_a_person(server):
     assert any(ticket["number"] in r for r in replies) and "人工客服接手" in replies[-1]
     [handoff] = handoffs_of(server, resident.sender)
     assert (handoff["reason"], handoff["urgency"], handoff["ticket_number"]) == ("emergency", 1, ticket["number"])
-    assert resident.say("你们人呢") == []  # paused: the bot no longer answers on its own
+    # Paused: the bot answers nothing on its own, but says the message arrived and the wait.
+    assert resident.says("你们人呢") == "收到，您的消息已经转给人工客服，大约 1 分钟内会有同事回复您，请稍候。"
 
 
 def test_a_trapped_person_interrupts_a_form(server):

@@ -61,3 +61,28 @@ def test_a_resident_reports_a_leak_in_the_web_chat(server, browser):
     shown = " ".join(bot_texts(browser))
     assert "13812345678" not in shown and "138＊＊＊＊5678" in shown  # masked, and not eaten by Markdown
     assert (OUTPUT / "webchat-ticket.png").stat().st_size > 10_000
+
+
+def test_a_web_chat_resident_rates_a_finished_repair_with_a_quick_reply(server, browser):
+    """The worker's survey reaches the open web chat as quick replies; a click is the rating."""
+    from http_helpers import AGENT_TOKEN, post
+    browser.get(f"{server.url}/webhooks/webchat/")
+    wait_for_reply(browser, "物业在线客服")
+    type_message(browser, "6栋1201卫生间漏水了 电话13812345678")
+    wait_for_reply(browser, "什么时候上门")
+    type_message(browser, "随时")
+    WebDriverWait(browser, 20).until(ec.element_to_be_clickable(
+        (By.XPATH, "//*[contains(@class, 'rw-reply') and contains(., '对的')]"))).click()
+    number = re.search(r"BX-\d{8}-\d{4}", wait_for_reply(browser, r"BX-\d{8}-\d{4}")).group(0)
+    status, _ = post(f"{server.agent_url}/agent/tickets/{number}", {"status": "resolved", "agent": "王师傅"},
+                     headers={"Authorization": f"Bearer {AGENT_TOKEN}"}, method="PATCH")
+    assert status == 200
+    wait_for_reply(browser, f"{number}.*打个分")
+    WebDriverWait(browser, 20).until(ec.element_to_be_clickable(
+        (By.XPATH, "//*[contains(@class, 'rw-reply') and contains(., '5分')]"))).click()
+    wait_for_reply(browser, r"谢谢您的评价（5 分）")
+    browser.save_screenshot(str(OUTPUT / "webchat-survey.png"))
+    with create_engine(server.db_url).connect() as conn:
+        row = conn.execute(text("SELECT t.status, s.score, s.channel FROM tickets t JOIN surveys s "
+                                "ON s.ticket_id = t.id WHERE t.number = :n"), {"n": number}).one()
+    assert row == ("closed", 5, "socketio")

@@ -17,6 +17,7 @@ from bot.actions.repair import (  # noqa: E402
 from bot.actions.report_form import (  # noqa: E402
     ActionAskComplaintText, ActionAskLocation, ActionAskPhone, ActionAskProblem, ActionAskVisitTime)
 from bot.actions.safety import ActionAskSafetyAnswer, ActionSafetyDecide, ValidateSafetyForm  # noqa: E402
+from bot.actions.survey import ActionRecordRating  # noqa: E402
 
 __all__ = [
     "ActionAnswerFaq", "ActionCancelReport", "ActionDefaultFallback", "ActionEmergency", "ActionHandoff",
@@ -24,4 +25,5 @@ __all__ = [
     "ValidateRepairForm", "ActionOpenComplaintTicket", "ValidateComplaintForm", "ValidateTicketStatusForm",
     "ActionAskSafetyAnswer", "ActionSafetyDecide", "ValidateSafetyForm",
     "ActionAskComplaintText", "ActionAskLocation", "ActionAskPhone", "ActionAskProblem", "ActionAskVisitTime",
+    "ActionRecordRating",
 ]

@@ -130,11 +130,16 @@ async def hand_over(tracker: Tracker, dispatcher: CollectingDispatcher, reason: 
         emotion_score=emotion.get("score"), emotion_cues=tuple(emotion.get("cues") or ()),
         ticket_number=ticket_number)
     try:
-        await asyncio.to_thread(handoffs.open_handoff, request)
+        handoff = await asyncio.to_thread(handoffs.open_handoff, request)
     except SQLAlchemyError as error:
         logger.error("could not record a handoff: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_handoff_unavailable",
                                  phone=knowledge.community_facts().get("duty_phone", ""))
         return []
-    dispatcher.utter_message(response="utter_handoff", minutes=handoffs.wait_minutes(request.urgency))
+    if handoff.callback_by:  # nobody can answer now: say honestly when someone calls
+        dispatcher.utter_message(response="utter_handoff_callback",
+                                 callback_time=clock.local_time_text(handoff.callback_by),
+                                 phone=knowledge.community_facts().get("duty_phone", ""))
+    else:
+        dispatcher.utter_message(response="utter_handoff", minutes=handoffs.wait_minutes(request.urgency))
     return [ConversationPaused()]

@@ -15,7 +15,7 @@ from bot import clock, extraction, faq, reports, tickets
 from bot.actions.common import (TRUSTED_CHANNELS, clear_report, eta_words, hand_over, latest_text,
                                 reporter, service_phone)
 from bot.db import session_scope
-from bot.models import UnansweredQuestion
+from bot.models import FaqAnswer, UnansweredQuestion
 
 logger = logging.getLogger(__name__)
 
@@ -45,25 +45,39 @@ async def answer_questions_with_the_request(dispatcher: CollectingDispatcher, tr
 
 async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
                           guess: Optional[Dict[str, Any]]) -> None:
-    """The entry's answer, or a pass-on (recorded for the trainers' review)."""
+    """The entry's answer, or a pass-on (recorded for the trainers' review);
+    either is recorded for the dashboard."""
     answer = faq.answer(guess)
     if answer:
         dispatcher.utter_message(response="utter_faq_answer", answer=answer)
+        _keep(FaqAnswer(faq_id=guess["id"], conversation_id=tracker.sender_id, at=clock.utcnow()))
         return
     channel, reporter_id = reporter(tracker)
-    try:
-        await asyncio.to_thread(_record_unanswered, UnansweredQuestion(
-            text=question, reporter_id=reporter_id, channel=channel,
-            best_faq_id=(guess or {}).get("id"), best_score=(guess or {}).get("confidence"),
-            created_at=clock.utcnow()))
-    except SQLAlchemyError as error:
-        logger.error("could not record an unanswered question: %s", type(error).__name__)
+    _keep(UnansweredQuestion(
+        text=question, reporter_id=reporter_id, channel=channel,
+        best_faq_id=(guess or {}).get("id"), best_score=(guess or {}).get("confidence"),
+        created_at=clock.utcnow()))
     dispatcher.utter_message(response="utter_faq_unknown", phone=service_phone())
 
 
-def _record_unanswered(question: UnansweredQuestion) -> None:
-    with session_scope() as session:
-        session.add(question)
+def _keep(record: Any) -> None:
+    """Store a record of what was asked, in the background: the answer never
+    waits for the database, and an outage loses the record, never the answer."""
+    def add() -> None:
+        with session_scope() as session:
+            session.add(record)
+
+    def finished(task: asyncio.Future) -> None:
+        _keeping.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("could not record %s: %s", type(record).__name__, type(task.exception()).__name__)
+
+    task = asyncio.ensure_future(asyncio.to_thread(add))
+    _keeping.add(task)  # held until done, so the task is not collected mid-way
+    task.add_done_callback(finished)
+
+
+_keeping: set[asyncio.Future] = set()
 
 
 class ActionDefaultFallback(Action):

@@ -59,7 +59,10 @@ def blueprint(rasa: RasaClient, actor: Callable[[Request, dict], str]) -> Bluepr
 
     @bp.get("/agent/handoffs")
     async def handoff_queue(request: Request) -> HTTPResponse:
-        return json({"handoffs": [handoffs.as_dict(h) for h in handoffs.queue()]})
+        """The waiting handoffs, and above them the level-1/2 tickets at risk of
+        missing a deadline or past it (polled by the console every few seconds)."""
+        return json({"handoffs": [handoffs.as_dict(h) for h in handoffs.queue()],
+                     "attention": [tickets.as_dict(t) for t, _ in tickets.needing_attention()]})
 
     @bp.get("/agent/conversations/<conversation_id>")
     async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
@@ -86,7 +89,7 @@ def blueprint(rasa: RasaClient, actor: Callable[[Request, dict], str]) -> Bluepr
                           findings=[f.as_dict() for f in findings], rewrite=rewrite)
         if handoffs.waiting_for(conversation_id) is None:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
-        handoffs.take(conversation_id, agent)  # replying takes the conversation
+        handoffs.first_reply(conversation_id, agent)  # replying takes the conversation
         asked = last_resident_message(await rasa.tracker(conversation_id))
         await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
         # The learning loop: the agent answered in the bot's place; a trainer reviews it.
@@ -105,6 +108,8 @@ def blueprint(rasa: RasaClient, actor: Callable[[Request, dict], str]) -> Bluepr
         handoff = handoffs.resolve(conversation_id, actor(request, body(request)))
         if handoff is None:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
+        if handoff.reason in handoffs.CALL_TASKS:  # a phone call was the task; the chat was never paused
+            return json({"resolved": True, "handoff": handoffs.as_dict(handoff)})
         # After the pause Rasa predicted nothing, so the tracker's last action is
         # the handoff; `action_listen` puts it back to waiting for the resident.
         await rasa.append(conversation_id, [{"event": "resume"}])

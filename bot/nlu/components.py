@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import extraction, routing
 from bot.text import MAX_RESIDENT_CHARS, normalize
-from bot.understanding import datasets, requests
+from bot.understanding import datasets, ratings, requests
 from bot.understanding.classifier import TextClassifier
 from bot.understanding.models import EmotionModel, FaqModel, UrgencyModel
 
@@ -159,6 +159,8 @@ class ResidentIntentClassifier(_TrainedComponent, IntentClassifier):
         elif ranking[0][0] == "inform" or ranking[0][1] < requests.MIN_CONFIDENCE:
             # "4栋… 水龙头渗水 电话… 明天在家" reads as facts: the fault among them decides
             lead = self._request_among_facts(text)
+        if ratings.read_rating(text):  # "5分", "4分 师傅很准时": an answer to the satisfaction survey
+            lead = {"intent": "rate_service", "confidence": 1.0}
         if lead:
             ranking = [(lead["intent"], lead["confidence"])] + [(n, c) for n, c in ranking if n != lead["intent"]]
         message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
@@ -223,7 +225,7 @@ class UrgencyClassifier(_TrainedComponent):
     REPORT_INTENTS = ("repair_request", "complaint")
     # Short conversational turns (算了不报了, 好的, 谢谢): the model reads too little in
     # them to raise a level or ask a safety question; a hazard concept still raises them.
-    CONVERSATIONAL = ("stop", "affirm", "deny", "greet", "goodbye", "thank", "check_ticket_status")
+    CONVERSATIONAL = ("stop", "affirm", "deny", "greet", "goodbye", "thank", "check_ticket_status", "rate_service")
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -10,6 +10,10 @@ conversation, whatever else fails. Applied in the Rasa server process
   otherwise a short "please send that again" with the service phone. The turn
   is reverted (`UserUtteranceReverted`), so a form in progress stays exactly
   where it was and the resident's words stay in the transcript.
+- While a conversation waits for a person (paused), Rasa answers nothing: a
+  resident who writes gets a short notice with the expected wait or the
+  call-back time (at most every few minutes, never once an agent has taken the
+  conversation), and in an emergency the safety text, whatever else fails.
 - A new session (after `SESSION_IDLE_MINUTES` of silence, default: the
   domain's session_config) keeps a conversation that waits for a person paused.
 - A session longer than `MAX_SESSION_EVENTS` events starts a new one at the next
@@ -18,6 +22,7 @@ conversation, whatever else fails. Applied in the Rasa server process
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -33,7 +38,7 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, Con
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from bot import emergency
+from bot import clock, emergency, handoffs
 from bot.text import MAX_RESIDENT_CHARS
 
 logger = logging.getLogger(__name__)
@@ -89,8 +94,39 @@ async def _answer_without_actions(processor: MessageProcessor, tracker: Dialogue
     await processor.execute_side_effects(events, tracker, output_channel)
 
 
+def _waiting_responses(tracker: DialogueStateTracker) -> List[tuple[str, Dict[str, Any]]]:
+    """(response name, values) for a resident who wrote while waiting for a person."""
+    found = ((tracker.latest_message.parse_data or {}).get("urgency") or {}) if tracker.latest_message else {}
+    level = found.get("level")
+    phone = emergency.facts().get("duty_phone", "")
+    responses = []
+    if level in (1, 2):
+        responses = emergency.first_responses(level) + [("utter_waiting_emergency", {"phone": phone})]
+    try:
+        notice = handoffs.notice_while_waiting(tracker.sender_id, level)
+    except Exception as error:  # the database is down: still say the message arrived
+        logger.error("could not read the waiting handoff: %s", type(error).__name__)
+        notice = handoffs.WaitingNotice(handoffs.wait_minutes(level))
+    if notice and notice.callback_by:
+        responses.append(("utter_waiting_callback",
+                          {"callback_time": clock.local_time_text(notice.callback_by), "phone": phone}))
+    elif notice and level not in (1, 2):
+        responses.append(("utter_waiting_notice", {"minutes": notice.minutes}))
+    return responses
+
+
+async def _answer_while_waiting(processor: MessageProcessor, tracker: DialogueStateTracker,
+                                output_channel: OutputChannel) -> None:
+    responses = await asyncio.to_thread(_waiting_responses, tracker)
+    events: List[Event] = [await _utter(processor, tracker, output_channel, name, values)
+                           for name, values in responses]
+    tracker.update_with_events(events, processor.domain)
+    await processor.execute_side_effects(events, tracker, output_channel)
+
+
 async def handle_message(self: MessageProcessor, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
-    """Rasa's handle_message, with the length cap and the answer when actions fail."""
+    """Rasa's handle_message, with the length cap, the answer when actions
+    fail, and a notice for a resident who waits for a person."""
     cut = message.text is not None and len(message.text) > MAX_RESIDENT_CHARS
     if cut:
         message.text = message.text[:MAX_RESIDENT_CHARS]
@@ -100,13 +136,16 @@ async def handle_message(self: MessageProcessor, message: UserMessage) -> Option
                               {"limit": MAX_RESIDENT_CHARS})
         tracker.update(notice)
         await self.execute_side_effects([notice], tracker, message.output_channel)
-    try:
-        tracker = await self.run_action_extract_slots(message.output_channel, tracker)
-        await self._run_prediction_loop(message.output_channel, tracker)
-    except ActionServerDown as down:
-        logger.error("action server failed on %s (%s); the resident got the fallback answer",
-                     down, type(down.__cause__).__name__)
-        await _answer_without_actions(self, tracker, message.output_channel)
+    if not self._should_handle_message(tracker):  # paused: waiting for a person
+        await _answer_while_waiting(self, tracker, message.output_channel)
+    else:
+        try:
+            tracker = await self.run_action_extract_slots(message.output_channel, tracker)
+            await self._run_prediction_loop(message.output_channel, tracker)
+        except ActionServerDown as down:
+            logger.error("action server failed on %s (%s); the resident got the fallback answer",
+                         down, type(down.__cause__).__name__)
+            await _answer_without_actions(self, tracker, message.output_channel)
     await self.save_tracker(tracker)
     if isinstance(message.output_channel, CollectingOutputChannel):
         return message.output_channel.messages

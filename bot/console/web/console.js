@@ -4,7 +4,10 @@
 "use strict";
 
 const URGENCY = { 1: "一级·紧急", 2: "二级·较急", 3: "三级·一般" };
-const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解", stuck: "登记未完成" };
+const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解", stuck: "登记未完成",
+  survey_low: "回访不满意", survey_call: "回访电话" };
+const DEADLINES = { respond: "响应", onsite: "到场", resolve: "办结" };
+const DEADLINE_STATES = { at_risk: "将超时", late: "已超时" };
 const KINDS = { repair: "报修", complaint: "投诉" };
 const statuses = () => (me && me.statuses) || {};  // ticket status names, from /auth/me (bot/models.py)
 const ROLES = { agent: "客服专员", trainer: "培训师", admin: "管理员" };
@@ -192,9 +195,10 @@ function queueView() {
   show(h("h2", {}, "接待队列 ", stamp), list);
   every(3000, async () => {
     try {
-      const { handoffs } = await api("GET", "/agent/handoffs");
+      const { handoffs, attention } = await api("GET", "/agent/handoffs");
       stamp.textContent = `（${handoffs.length} 位业主等待中 · 每3秒自动刷新）`;
-      list.replaceChildren(...(handoffs.length ? handoffs.map(queueCard) : [h("p", { class: "muted" }, "暂无等待的会话")]));
+      list.replaceChildren(...attention.map(attentionCard),
+        ...(handoffs.length ? handoffs.map(queueCard) : [h("p", { class: "muted" }, "暂无等待的会话")]));
     } catch (error) {
       list.replaceChildren(errorBox(error));
     }
@@ -205,10 +209,24 @@ function queueCard(item) {
   return h("a", { class: `card handoff u${item.urgency || 3}`, href: `#/conversation/${encodeURIComponent(item.conversation_id)}` },
     h("div", { class: "row" }, urgencyBadge(item.urgency), h("span", { class: "badge" }, REASONS[item.reason] || item.reason),
       item.taken_by ? h("span", { class: "badge taken" }, `${item.taken_by} 处理中`) : null,
+      item.callback_by ? h("span", { class: "badge" }, `下班后转入：${when(item.callback_by)} 前回电`) : null,
       h("span", { class: "wait" }, `已等待 ${duration(item.waiting_seconds)}`)),
     h("p", { class: "summary" }, item.summary),
     h("div", { class: "row muted" }, `渠道：${item.channel}`, item.ticket_number ? ` · 工单 ${item.ticket_number}` : "",
       item.emotion_cues.length ? ` · 情绪词：${item.emotion_cues.join("、")}` : ""));
+}
+
+function deadlineBadge(ticket) {
+  const state = DEADLINE_STATES[ticket.deadline_state];
+  return state ? h("span", { class: `badge ${ticket.deadline_state}` },
+    `${DEADLINES[ticket.next_deadline.kind]}${state} ${when(ticket.next_deadline.due)}`) : null;
+}
+
+// A level-1/2 ticket close to a deadline or past it: on top of the queue.
+function attentionCard(ticket) {
+  return h("a", { class: `card attention u${ticket.urgency}`, href: `#/ticket/${ticket.number}` },
+    h("div", { class: "row" }, urgencyBadge(ticket.urgency), deadlineBadge(ticket), h("span", { class: "badge" }, ticket.number)),
+    h("p", { class: "summary" }, `${ticket.category_name} · ${ticket.location || "位置未填"} · ${ticket.status_name}`));
 }
 
 function conversationView(id) {
@@ -371,7 +389,7 @@ function ticketsView() {
         h("td", {}, h("a", { href: `#/ticket/${t.number}` }, t.number), t.flagged ? h("span", { class: "badge flag" }, "需关注") : null),
         h("td", {}, KINDS[t.kind] || t.kind), h("td", {}, t.category_name), h("td", {}, t.location || "—"),
         h("td", {}, urgencyBadge(t.urgency)), h("td", {}, t.status_name),
-        h("td", {}, when(t.resolve_by), t.overdue ? h("span", { class: "badge late" }, "已超时") : null)))))
+        h("td", {}, when(t.resolve_by), t.overdue ? h("span", { class: "badge late" }, "已超时") : deadlineBadge(t))))))
       : h("p", { class: "muted" }, "没有符合条件的工单"));
   }).catch((error) => table.replaceChildren(errorBox(error)));
 }
