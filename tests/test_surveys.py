@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import handoffs, jobs, surveys, tickets, worker
+from bot import handoffs, surveys, tickets, worker
 from bot.clock import utcnow
 from bot.db import session_scope
 from bot.models import Job, Survey, Ticket
