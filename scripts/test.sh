@@ -5,9 +5,11 @@ ensure_venv
 ensure_webchat
 mkdir -p build && ensure_chromium && ensure_postgres
 python -m bot.training
+echo "==> set-up and training took ${SECONDS} s"
 echo "==> Rasa test stories"
 rasa test core --e2e --model "$(python -m bot.training --print-path)" \
   --stories tests/stories --endpoints endpoints.yml \
   --fail-on-prediction-errors --out build/rasa-test-results --quiet
-echo "==> pytest"
+echo "==> pytest (${SECONDS} s so far)"
 python -m pytest "$@"
+echo "==> every test passed in ${SECONDS} s"
