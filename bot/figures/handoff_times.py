@@ -1,0 +1,62 @@
+"""Handoffs to people (转人工) opened in the period: how long residents waited
+for a first answer and for the end of the handoff (median and p90, in calendar
+time and counting office hours only), the bot's resolution rate (conversations
+with no handoff) and the handoff rate per reason. Handoffs belong to no
+building, so the building filter does not apply."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import func, select
+
+from bot import handoffs
+from bot.db import session_scope
+from bot.figures.conversations import residents_writing
+from bot.figures.durations import OfficeClock, percentile
+from bot.figures.period import Period
+from bot.figures.table import Column, Table, ratio
+from bot.models import Handoff
+
+REASON_NAMES = {"emergency": "紧急情况", "emotion": "情绪激动", "request": "要求人工",
+                "misunderstood": "未能理解", "stuck": "登记未完成"}
+TIMES = (Column("measure", "指标"), Column("count", "次数", "count"), Column("median", "中位数", "seconds"),
+         Column("p90", "P90", "seconds"), Column("median_office", "中位数（仅计工作时间）", "seconds"),
+         Column("p90_office", "P90（仅计工作时间）", "seconds"))
+REASONS = (Column("reason_name", "转人工原因"), Column("count", "次数", "count"),
+           Column("rate", "占会话比例", "share"))
+
+
+def _times(measure: str, spans: Sequence[tuple[datetime, datetime]], office: OfficeClock) -> dict[str, Any]:
+    calendar = [(end - start).total_seconds() for start, end in spans]
+    working = [office.seconds(start, end) for start, end in spans]
+    return {"measure": measure, "count": len(spans),
+            "median": percentile(calendar, 0.5), "p90": percentile(calendar, 0.9),
+            "median_office": percentile(working, 0.5), "p90_office": percentile(working, 0.9)}
+
+
+def build(period: Period) -> dict[str, Any]:
+    """{"waiting_now", "handoffs", "conversations", "bot_resolved",
+    "bot_resolution_rate", "times" (first response, resolution), "reasons"}."""
+    in_period = [Handoff.created_at >= period.start, Handoff.created_at < period.end]
+    answered_at = func.coalesce(Handoff.first_reply_at, Handoff.taken_at)
+    with session_scope() as session:
+        waiting = session.execute(select(func.count()).where(Handoff.status == "waiting")).scalar_one()
+        rows = session.execute(select(Handoff.created_at, answered_at, Handoff.resolved_at).where(
+            *in_period, answered_at.isnot(None) | Handoff.resolved_at.isnot(None))).all()
+        reasons = dict(session.execute(
+            select(Handoff.reason, func.count()).where(*in_period).group_by(Handoff.reason)).all())
+        handed = set(session.execute(select(Handoff.conversation_id).distinct().where(*in_period)).scalars())
+    conversations = residents_writing(period)
+    first = [(created, answered) for created, answered, _ in rows if answered is not None]
+    resolved = [(created, done) for created, _, done in rows if done is not None]
+    office = OfficeClock.covering(first + resolved)
+    bot_resolved = len(conversations - handed)
+    known = list(handoffs.REASONS) + sorted(set(reasons) - set(handoffs.REASONS))
+    return {
+        "waiting_now": waiting, "handoffs": sum(reasons.values()), "conversations": len(conversations),
+        "bot_resolved": bot_resolved, "bot_resolution_rate": ratio(bot_resolved, len(conversations)),
+        "times": Table(TIMES, [_times("首次响应", first, office), _times("处理完成", resolved, office)]),
+        "reasons": Table(REASONS, [{"reason": r, "reason_name": REASON_NAMES.get(r, r), "count": reasons.get(r, 0),
+                                    "rate": ratio(reasons.get(r, 0), len(conversations))} for r in known]),
+    }
