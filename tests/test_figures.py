@@ -3,21 +3,20 @@ SQLite database, with fixed times: every figure's exact value, the building
 filter, day and week buckets, and empty periods (None, never a division by zero)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timezone
 
 import pytest
 import yaml
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine
 
-from bot import settings, sla
+from bot import settings
 from bot.db import session_scope
 from bot.figures import as_json, deadlines, faq_usage, handoff_times, satisfaction, ticket_volume
 from bot.figures.durations import OfficeClock, percentile
 from bot.figures.period import Period, PeriodError, parse_period
 from bot.models import FaqAnswer, Handoff, Survey, Ticket, UnansweredQuestion
+from dashboard_data import add_ticket, local
 
-ZONE = ZoneInfo("Asia/Shanghai")
 SLA = {
     "levels": {1: {"name": "一级", "respond_minutes": 1, "onsite_minutes": 5, "resolve_minutes": 240},
                2: {"name": "二级", "respond_minutes": 5, "onsite_minutes": 5, "resolve_minutes": 240},
@@ -26,13 +25,6 @@ SLA = {
     "waiting_notice_minutes": 2, "survey": {"reminder_after_hours": 24, "call_after_hours": 72, "low_score": 2},
 }
 PERIOD = Period(date(2026, 11, 2), date(2026, 11, 15))  # Monday to Sunday, two weeks
-
-
-def local(text: str) -> datetime:
-    """A community-time moment as the database holds it (naive UTC)."""
-    return datetime.fromisoformat(text).replace(tzinfo=ZONE).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 NOW = local("2026-11-16 12:00")
 
 
@@ -41,23 +33,6 @@ def community(knowledge_copy, database):
     """A fresh database and knowledge whose sla.yml is this test's own."""
     (knowledge_copy / "sla.yml").write_text(yaml.safe_dump(SLA, allow_unicode=True), encoding="utf-8")
     return knowledge_copy
-
-
-def add_ticket(session, number: str, kind: str, category: str, name: str, building: str | None, level: int,
-               created: str, status: str, responded: float | None = None, onsite: float | None = None,
-               resolved: float | None = None) -> Ticket:
-    """A ticket opened at local time `created`; deadlines met so many minutes after."""
-    at = local(created)
-    due = sla.deadlines(level, at)
-    after = lambda minutes: at + timedelta(minutes=minutes) if minutes is not None else None  # noqa: E731
-    ticket = Ticket(number=number, kind=kind, category=category, category_name=name, team="t", team_name="班组",
-                    urgency=level, status=status, description="测试", building=building, channel="rest",
-                    reporter_id="rest:test", created_at=at, respond_by=due.respond_by, onsite_by=due.onsite_by,
-                    resolve_by=due.resolve_by, responded_at=after(responded), onsite_at=after(onsite),
-                    resolved_at=after(resolved))
-    session.add(ticket)
-    session.flush()
-    return ticket
 
 
 def seed_tickets() -> dict[str, Ticket]:
@@ -344,9 +319,6 @@ def test_days_are_counted_in_local_time_where_clocks_change(knowledge_copy, data
         for number, utc in [("BX-1", datetime(2026, 10, 25, 22, 30)),   # 23:30 on the 25th, local
                             ("BX-2", datetime(2026, 10, 25, 23, 30)),   # 00:30 on the 26th
                             ("BX-3", datetime(2026, 10, 23, 22, 0))]:   # midnight starting the 24th
-            due = sla.deadlines(3, utc)
-            s.add(Ticket(number=number, kind="repair", category="water", category_name="给排水", team="t",
-                         team_name="班组", urgency=3, status="closed", description="测试", channel="rest",
-                         reporter_id="rest:t", created_at=utc, respond_by=due.respond_by, resolve_by=due.resolve_by))
+            add_ticket(s, number, "repair", "water", "给排水", None, 3, utc, "closed")
     rows = ticket_volume.build(period)["volume"].rows
     assert [r.get("repair:water", 0) for r in rows] == [1, 1, 1, 0]
