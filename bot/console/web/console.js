@@ -7,7 +7,7 @@ const URGENCY = { 1: "一级·紧急", 2: "二级·较急", 3: "三级·一般" 
 const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解", stuck: "登记未完成" };
 const KINDS = { repair: "报修", complaint: "投诉" };
 const statuses = () => (me && me.statuses) || {};  // ticket status names, from /auth/me (bot/models.py)
-const ROLES = { agent: "客服专员", trainer: "培训师", admin: "管理员" };
+const ROLES = { agent: "客服专员", trainer: "培训师", manager: "客服主管", admin: "管理员" };
 const MENU = [
   { hash: "#/queue", label: "接待队列", area: "agent" },
   { hash: "#/tickets", label: "工单", area: "agent" },
@@ -18,8 +18,9 @@ const MENU = [
   { hash: "#/try", label: "试一试", area: "trainer" },
   { hash: "#/versions", label: "修改记录", area: "trainer" },
   { hash: "#/retrain", label: "模型训练", area: "trainer" },
+  { hash: "#/dashboard", label: "数据驾驶舱", area: "dashboard" },
 ];
-const AREAS = { agent: ["agent"], trainer: ["trainer"], admin: ["agent", "trainer"] };
+const AREAS = { agent: ["agent"], trainer: ["trainer"], manager: ["agent", "dashboard"], admin: ["agent", "trainer", "dashboard"] };
 
 let me = null;
 let timers = [];
@@ -361,10 +362,17 @@ function ticketsView() {
   h("label", {}, "类型", select("kind", KINDS)),
   h("label", {}, "楼栋", h("input", { name: "building", value: params.get("building") || "", size: 4, placeholder: "如 3" })),
   h("label", {}, "超时", select("overdue", { true: "已超时", false: "未超时" })),
+  ["category", "from", "to"].map((name) => (params.get(name) ? h("input", { type: "hidden", name, value: params.get(name) }) : null)),
   h("button", { type: "submit" }, "筛选"));
   const table = h("div", {}, h("p", { class: "muted" }, "正在加载…"));
-  show(h("h2", {}, "工单"), form, table);
+  const extra = h("p", { class: "muted", id: "extra-filters" });
+  show(h("h2", {}, "工单"), form, extra, table);
   api("GET", `/agent/tickets?${params}`).then(({ tickets }) => {
+    if (params.get("category") || params.get("from") || params.get("to")) {  // set by the dashboard's heat map
+      const category = params.get("category") && (tickets.length ? tickets[0].category_name : params.get("category"));
+      extra.replaceChildren(`另按${category ? `类别“${category}”、` : ""}受理日期 ${params.get("from") || "…"} 至 ${params.get("to") || "…"} 筛选 `,
+        h("a", { href: "#/tickets" }, "清除"));
+    }
     table.replaceChildren(tickets.length ? h("table", {},
       h("thead", {}, h("tr", {}, ["工单号", "类型", "类别", "位置", "紧急程度", "状态", "处理时限"].map((t) => h("th", {}, t)))),
       h("tbody", {}, tickets.map((t) => h("tr", { class: t.overdue ? "overdue" : null },
@@ -693,6 +701,7 @@ const ROUTES = [
   [/^#\/review$/, "trainer", reviewView],
   [/^#\/try$/, "trainer", tryView],
   [/^#\/retrain$/, "trainer", retrainView],
+  [/^#\/dashboard(\?.*)?$/, "dashboard", dashboardView],  // dashboard.js
 ];
 
 async function route() {
