@@ -13,7 +13,7 @@ from bot import settings
 from bot.db import session_scope
 from bot.figures import as_json, deadlines, faq_usage, handoff_times, satisfaction, ticket_volume
 from bot.figures.durations import OfficeClock, percentile
-from bot.figures.period import Period, PeriodError, parse_period
+from bot.figures.period import Period, PeriodError, epoch, parse_period
 from bot.models import FaqAnswer, Handoff, Survey, Ticket, UnansweredQuestion
 from dashboard_data import add_ticket, local
 
@@ -287,9 +287,11 @@ def test_percentiles_interpolate_between_ranks():
 @pytest.mark.usefixtures("community")
 def test_office_hours_are_counted_every_day_in_the_community_time_zone():
     clock = OfficeClock(date(2026, 11, 6), date(2026, 11, 10))
-    assert clock.seconds(local("2026-11-06 17:00"), local("2026-11-09 09:00")) == 3600 + 2 * 34200 + 1800
-    assert clock.seconds(local("2026-11-07 19:00"), local("2026-11-08 08:00")) == 0
-    assert clock.seconds(local("2026-11-08 12:00"), local("2026-11-08 12:00")) == 0
+    seconds = lambda start, end: clock.seconds(epoch(local(start)), epoch(local(end)))  # noqa: E731
+    assert seconds("2026-11-06 17:00", "2026-11-09 09:00") == 3600 + 2 * 34200 + 1800
+    assert seconds("2026-11-07 19:00", "2026-11-08 08:00") == 0
+    assert seconds("2026-11-08 12:00", "2026-11-08 12:00") == 0
+    assert seconds("2026-11-05 12:00", "2026-11-06 09:00") == 1800  # before the clock's first day: nothing
 
 
 def test_period_parsing_and_its_errors():

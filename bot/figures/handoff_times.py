@@ -5,7 +5,6 @@ with no handoff) and the handoff rate per reason. Handoffs belong to no
 building, so the building filter does not apply."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from bot.db import session_scope
 from bot.figures.conversations import residents_writing
 from bot.figures.durations import OfficeClock, percentile
 from bot.figures.period import Period
+from bot.figures.sql import epoch_seconds, plain_rows
 from bot.figures.table import Column, Table, ratio
 from bot.models import Handoff
 
@@ -27,8 +27,9 @@ REASONS = (Column("reason_name", "转人工原因"), Column("count", "次数", "
            Column("rate", "占会话比例", "share"))
 
 
-def _times(measure: str, spans: Sequence[tuple[datetime, datetime]], office: OfficeClock) -> dict[str, Any]:
-    calendar = [(end - start).total_seconds() for start, end in spans]
+def _times(measure: str, spans: Sequence[tuple[int, int]], office: OfficeClock) -> dict[str, Any]:
+    """Percentiles of spans given in seconds since 1970."""
+    calendar = [end - start for start, end in spans]
     working = [office.seconds(start, end) for start, end in spans]
     return {"measure": measure, "count": len(spans),
             "median": percentile(calendar, 0.5), "p90": percentile(calendar, 0.9),
@@ -39,18 +40,18 @@ def build(period: Period) -> dict[str, Any]:
     """{"waiting_now", "handoffs", "conversations", "bot_resolved",
     "bot_resolution_rate", "times" (first response, resolution), "reasons"}."""
     in_period = [Handoff.created_at >= period.start, Handoff.created_at < period.end]
-    answered_at = func.coalesce(Handoff.first_reply_at, Handoff.taken_at)
+    times = [epoch_seconds(column) for column in (Handoff.created_at, func.coalesce(
+        Handoff.first_reply_at, Handoff.taken_at), Handoff.resolved_at)]
     with session_scope() as session:
         waiting = session.execute(select(func.count()).where(Handoff.status == "waiting")).scalar_one()
-        rows = session.execute(select(Handoff.created_at, answered_at, Handoff.resolved_at).where(
-            *in_period, answered_at.isnot(None) | Handoff.resolved_at.isnot(None))).all()
         reasons = dict(session.execute(
             select(Handoff.reason, func.count()).where(*in_period).group_by(Handoff.reason)).all())
-        handed = set(session.execute(select(Handoff.conversation_id).distinct().where(*in_period)).scalars())
+        rows = plain_rows(session.connection(), select(Handoff.conversation_id, *times).where(*in_period))
     conversations = residents_writing(period)
-    first = [(created, answered) for created, answered, _ in rows if answered is not None]
-    resolved = [(created, done) for created, _, done in rows if done is not None]
-    office = OfficeClock.covering(first + resolved)
+    handed = {conversation for conversation, _, _, _ in rows}
+    first = [(created, answered) for _, created, answered, _ in rows if answered is not None]
+    resolved = [(created, done) for _, created, _, done in rows if done is not None]
+    office = OfficeClock.covering([t for span in first + resolved for t in span])
     bot_resolved = len(conversations - handed)
     known = list(handoffs.REASONS) + sorted(set(reasons) - set(handoffs.REASONS))
     return {

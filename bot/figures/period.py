@@ -7,12 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import BigInteger, Integer, literal
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 
 from bot import clock
+from bot.figures.sql import whole_days
 
 MAX_DAYS = 366
 BUCKETS = {"day": "按天", "week": "按周"}
@@ -22,28 +20,6 @@ WEEKLY_FROM_DAYS = 63  # a longer period is shown per week unless asked otherwis
 
 class PeriodError(ValueError):
     """A period no figure can be built for; the message (for the user) says why."""
-
-
-class _WholeDays(FunctionElement):
-    """floor((column - origin) / length): whole days of `length` seconds since
-    `origin` (epoch seconds) of a naive UTC DateTime column."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_days"
-
-
-@compiles(_WholeDays, "sqlite")
-def _whole_days_sqlite(element: _WholeDays, compiler, **kw) -> str:
-    column, origin, length = (compiler.process(c, **kw) for c in element.clauses)
-    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; strftime would round the fraction up.
-    return f"((CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) - {origin}) / {length})"
-
-
-@compiles(_WholeDays, "postgresql")
-def _whole_days_postgresql(element: _WholeDays, compiler, **kw) -> str:
-    column, origin, length = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((CAST(floor(extract(epoch FROM {column})) AS BIGINT) - {origin}) / {length})"
 
 
 def local_midnight(day: date) -> datetime:
@@ -68,7 +44,7 @@ class DayRun:
 
     def day_of(self, column: ColumnElement) -> ColumnElement:
         """SQL: which day of this run a row's time falls on (0 for the first)."""
-        return _WholeDays(column, literal(int(epoch(self.start)), BigInteger), literal(self.seconds, Integer))
+        return whole_days(column, epoch(self.start), self.seconds)
 
 
 @dataclass(frozen=True)
