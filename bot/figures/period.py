@@ -13,7 +13,7 @@ from bot import clock
 from bot.figures.sql import whole_days
 
 MAX_DAYS = 366
-BUCKETS = {"day": "按天", "week": "按周"}
+BUCKETS = ("day", "week")
 DEFAULT_DAYS = 30
 WEEKLY_FROM_DAYS = 63  # a longer period is shown per week unless asked otherwise
 
@@ -82,15 +82,15 @@ class Period:
         """The bucket of day number `day` of the period (weeks begin on Monday)."""
         return day if self.bucket == "day" else (day + self.first.weekday()) // 7
 
+    @property
+    def bucket_title(self) -> str:
+        """The heading of a column of buckets."""
+        return "日期" if self.bucket == "day" else "周（起始日）"
+
     def bucket_starts(self) -> list[date]:
         """The first day of each bucket, in order."""
         days = [self.first + timedelta(days=i) for i in range(self.days)]
         return days if self.bucket == "day" else [d for d in days if d == self.first or d.weekday() == 0]
-
-    def bucket_of_time(self, at: datetime) -> int:
-        """The bucket of a UTC time inside the period (for rows counted in Python)."""
-        local = at.replace(tzinfo=timezone.utc).astimezone(clock.zone()).date()
-        return self.bucket_of((local - self.first).days)
 
     def as_dict(self) -> dict:
         return {"from": self.first.isoformat(), "to": self.last.isoformat(), "building": self.building,

@@ -12,7 +12,7 @@ from bot import knowledge
 from bot.db import session_scope
 from bot.figures.period import Period
 from bot.figures.table import Column, Table, ratio
-from bot.figures.ticket_volume import building_name
+from bot.figures.ticket_volume import building_name, in_period
 from bot.models import Survey, Ticket
 from bot.privacy import mask_phones
 
@@ -22,28 +22,23 @@ LOW = (Column("number", "工单号"), Column("score", "评分", "count"), Column
        Column("category_name", "类别"), Column("building_name", "楼栋"), Column("answered_at", "评价时间", "time"))
 
 
-def _where(period: Period, at) -> list:
-    where = [at >= period.start, at < period.end]
-    return where + ([Ticket.building == period.building] if period.building else [])
-
-
 def _surveys(*columns):
     return select(*columns).select_from(Survey).join(Ticket, Ticket.id == Survey.ticket_id)
 
 
 def _trend_columns(period: Period) -> tuple[Column, ...]:
-    return (Column("bucket", "日期" if period.bucket == "day" else "周（起始日）"), Column("answered", "评价数", "count"),
+    return (Column("bucket", period.bucket_title), Column("answered", "评价数", "count"),
             Column("csat", "满意率（4-5分）", "share"), Column("mean", "平均分", "number"))
 
 
 def build(period: Period, limit: int | None = None) -> dict[str, Any]:
     """{"sent", "answered_of_sent", "response_rate", "answered", "csat", "mean",
     "distribution", "trend", "low_scores" (at most `limit` rows)}."""
-    answered = _where(period, Survey.answered_at) + [Survey.score.isnot(None)]
+    answered = in_period(period, Survey.answered_at) + [Survey.score.isnot(None)]
     low = Survey.score <= knowledge.sla().survey_low_score
     with session_scope() as session:
         sent, replied = session.execute(_surveys(func.count(), func.count(Survey.answered_at)).where(
-            *_where(period, Survey.sent_at))).one()
+            *in_period(period, Survey.sent_at))).one()
         scores = dict(session.execute(_surveys(Survey.score, func.count()).where(*answered)
                                       .group_by(Survey.score)).all())
         per_bucket: dict[int, list[int]] = {}

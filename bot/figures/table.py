@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from bot import clock
 
-KINDS = ("text", "count", "number", "share", "seconds", "time")
-
-
 @dataclass(frozen=True)
 class Column:
     key: str
     title: str
-    kind: str = "text"  # one of KINDS; seconds are exported as minutes
+    kind: str = "text"  # text | count | number | share | seconds (exported as minutes) | time
 
 
 @dataclass(frozen=True)
@@ -28,12 +25,11 @@ class Table:
     columns: tuple[Column, ...]
     rows: list[dict[str, Any]]
     total: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in self.columns],
                 "rows": [{k: _json_value(v) for k, v in row.items()} for row in self.rows],
-                "total": len(self.rows) if self.total is None else self.total, **self.extra}
+                "total": len(self.rows) if self.total is None else self.total}
 
     def csv_text(self) -> str:
         """UTF-8 text with a byte-order mark, so Excel reads the Chinese right."""

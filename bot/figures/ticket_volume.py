@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.db import session_scope
 from bot.figures.period import Period
@@ -18,10 +19,10 @@ KIND_NAMES = {"repair": "报修", "complaint": "投诉"}
 NO_BUILDING = "未注明楼栋"
 
 
-def in_period(period: Period) -> list:
-    """WHERE clauses: a ticket opened in the period (and in its building, if one is chosen)."""
-    where = [Ticket.created_at >= period.start, Ticket.created_at < period.end]
-    return where + ([Ticket.building == period.building] if period.building else [])
+def in_period(period: Period, at: ColumnElement = Ticket.created_at) -> list:
+    """WHERE clauses: `at` (by default when the ticket was opened) in the period,
+    and the ticket in the period's building if one is chosen."""
+    return [at >= period.start, at < period.end] + ([Ticket.building == period.building] if period.building else [])
 
 
 def building_name(building: str | None) -> str:
@@ -95,7 +96,7 @@ def build(period: Period) -> dict[str, Any]:
     per_key: Counter = Counter()
     for (_, key), count in counts.items():
         per_key[key] += count
-    columns = (Column("bucket", "日期" if period.bucket == "day" else "周（起始日）"),) + _category_columns(names, per_key)
+    columns = (Column("bucket", period.bucket_title),) + _category_columns(names, per_key)
     volume = Table(columns, [{"bucket": start.isoformat(), **{c.key: counts.get((i, c.key), 0) for c in columns[1:]}}
                              for i, start in enumerate(period.bucket_starts())])
     totals = {kind: sum(n for key, n in per_key.items() if key.startswith(f"{kind}:")) for kind in KIND_NAMES}
