@@ -81,7 +81,9 @@ function chartBox(name, option, onClick) {
   const box = h("div", { class: `chart chart-${name}`, "data-chart": name });
   loadCharts().then((echarts) => {
     const chart = echarts.init(box, null, { renderer: "canvas" });
-    chart.setOption(option);
+    // Tooltips drawn on the canvas: ECharts' HTML ones go through innerHTML with inline
+    // styles, which this page never uses (and its Content-Security-Policy refuses).
+    chart.setOption({ ...option, tooltip: { ...option.tooltip, renderMode: "richText" } });
     if (onClick) chart.on("click", onClick);
     new ResizeObserver(() => chart.resize()).observe(box);
     liveCharts.push(chart);
