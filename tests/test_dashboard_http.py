@@ -5,6 +5,7 @@ adds are in a building of its own, removed afterwards."""
 from __future__ import annotations
 
 import csv
+import re
 import io
 import urllib.error
 import uuid
@@ -137,3 +138,13 @@ def test_the_ticket_list_filtered_by_building_category_and_dates(server, staff, 
     assert [t["number"] for t in june_10] == [f"BX-{building}-2"]  # 23:30 local is still the 10th
     code, body = manager.call("/agent/tickets?from=06/10/2026")
     assert code == 400 and "开始日期" in body["error"]
+
+
+def test_the_page_script_and_the_charts_are_served(server):
+    anonymous = Tab(server.agent_url)
+    status, headers, script = fetch(anonymous, "/console/dashboard.js")
+    assert status == 200 and "dashboardView" in script.decode()
+    assert not re.search(r"\.(inner|outer)HTML\s*=|insertAdjacentHTML|document\.write", script.decode())
+    assert "/console/dashboard.js" in fetch(anonymous, "/console/")[2].decode()
+    status, headers, charts = fetch(anonymous, "/console/echarts.min.js")  # npm ci --prefix charts
+    assert status == 200 and headers["Content-Type"].startswith("application/javascript") and b"echarts" in charts[:2000]
