@@ -85,8 +85,9 @@ function chartBox(name, option, onClick) {
     // styles, which this page never uses (and its Content-Security-Policy refuses).
     chart.setOption({ ...option, tooltip: { ...option.tooltip, renderMode: "richText" } });
     if (onClick) chart.on("click", onClick);
-    new ResizeObserver(() => chart.resize()).observe(box);
-    liveCharts.push(chart);
+    const observer = new ResizeObserver(() => chart.resize());
+    observer.observe(box);
+    liveCharts.push({ chart, observer });
   }).catch((error) => box.replaceChildren(errorBox(error)));
   return box;
 }
@@ -185,7 +186,7 @@ const DRAW = {
         h("div", {}, h("h4", {}, "满意率走势"), trendChart(data.trend, period.bucket))),
       figureTable("satisfaction", "distribution", data.distribution, period, true),
       figureTable("satisfaction", "trend", data.trend, period, true),
-      h("h4", {}, "低分评价（1-2分）"), figureTable("satisfaction", "low_scores", data.low_scores, period),
+      h("h4", {}, "低分评价"), figureTable("satisfaction", "low_scores", data.low_scores, period),
     ];
   },
   faq(data, period) {
@@ -204,7 +205,7 @@ const TITLES = {
 };
 
 function dashboardView() {
-  liveCharts.forEach((chart) => chart.dispose());
+  liveCharts.forEach(({ chart, observer }) => { observer.disconnect(); chart.dispose(); });
   liveCharts = [];
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
   const building = h("select", { name: "building" }, h("option", { value: "" }, "全部楼栋"));
