@@ -16,9 +16,13 @@ from bot.privacy import mask_phones
 from bot.models import Account, Handoff, LoginSession, Ticket
 from bot.clock import utcnow
 
-# stuck: a report form gave up on a fact; survey_low: a resident rated a finished
-# ticket 1-2; survey_call: a resident never answered the survey, an agent calls.
-REASONS = ("emergency", "emotion", "request", "misunderstood", "stuck", "survey_low", "survey_call")
+# Why a conversation went to a person, and the name agents read (the console and
+# the dashboard take it from here). stuck: a report form gave up on a fact;
+# survey_low: a resident rated a finished ticket low; survey_call: a resident
+# never answered the survey, so an agent calls.
+REASON_NAMES = {"emergency": "紧急情况", "emotion": "情绪激动", "request": "要求人工", "misunderstood": "未能理解",
+                "stuck": "登记未完成", "survey_low": "回访不满意", "survey_call": "回访电话"}
+REASONS = tuple(REASON_NAMES)
 CALL_TASKS = ("survey_call",)  # handoffs that ask an agent to phone; the chat goes on meanwhile
 STAFF_ROLES = ("agent", "admin")  # who answers residents
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String,
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String,
                         Text, false, true)
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -22,6 +22,7 @@ STATUS_NAMES = {
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_building_created_at", "building", "created_at"),)  # the dashboard
 
     id = Column(Integer, primary_key=True)
     number = Column(String(20), unique=True, nullable=False, index=True)
@@ -31,7 +32,7 @@ class Ticket(Base):
     team = Column(String(32), nullable=False)
     team_name = Column(String(64), nullable=False)
     urgency = Column(Integer, nullable=False)
-    status = Column(String(16), nullable=False, default="open")
+    status = Column(String(16), nullable=False, default="open", index=True)
     description = Column(Text, nullable=False)
     location = Column(String(64))
     building = Column(String(8))
@@ -94,7 +95,7 @@ class UnansweredQuestion(Base):
     channel = Column(String(32), nullable=False)
     best_faq_id = Column(String(64))
     best_score = Column(Float)
-    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow, index=True)
 
 
 class Handoff(Base):
@@ -111,7 +112,7 @@ class Handoff(Base):
     emotion_cues = Column(Text)  # JSON list
     summary = Column(Text, nullable=False)
     ticket_number = Column(String(20))
-    status = Column(String(16), nullable=False, default="waiting")  # waiting | resolved
+    status = Column(String(16), nullable=False, default="waiting", index=True)  # waiting | resolved
     created_at = Column(DateTime, nullable=False, index=True)
     resolved_at = Column(DateTime)
     resolved_by = Column(String(64))
@@ -224,7 +225,7 @@ class Survey(Base):
     ticket_id = Column(Integer, ForeignKey("tickets.id"), nullable=False, unique=True)
     conversation_id = Column(String(128), nullable=False, index=True)
     channel = Column(String(32), nullable=False)
-    sent_at = Column(DateTime)
+    sent_at = Column(DateTime, index=True)
     reminded_at = Column(DateTime)
     call_task_at = Column(DateTime)
     score = Column(Integer)

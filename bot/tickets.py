@@ -252,15 +252,22 @@ def status_text(ticket: Ticket) -> str:
 
 
 def list_tickets(status: str | None = None, kind: str | None = None, flagged: bool | None = None,
-                 building: str | None = None, overdue: bool | None = None,
+                 building: str | None = None, overdue: bool | None = None, category: str | None = None,
+                 opened_from: datetime | None = None, opened_before: datetime | None = None,
                  limit: int = 200) -> list[Ticket]:
     """Tickets for agents, newest first, optionally filtered. Overdue: still
-    open and past its resolve-by time."""
+    open and past its resolve-by time. Opened: from and before UTC times."""
     query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
     if status:
         query = query.where(Ticket.status == status)
     if kind:
         query = query.where(Ticket.kind == kind)
+    if category:
+        query = query.where(Ticket.category == category)
+    if opened_from:
+        query = query.where(Ticket.created_at >= opened_from)
+    if opened_before:
+        query = query.where(Ticket.created_at < opened_before)
     if flagged is not None:
         query = query.where(Ticket.flagged == flagged)
     if building:

@@ -42,17 +42,27 @@ ensure_venv() {
   export PATH="$ROOT/.venv/bin:$PATH"
 }
 
+npm_ci() {
+  # An npm package pinned by DIR/package-lock.json, installed (npm ci) when the lock file changed.
+  local dir="$1" what="$2" want have
+  want="$(sha256sum "$dir/package-lock.json" | cut -c1-16)"
+  have="$(cat "$dir/node_modules/.installed" 2>/dev/null || true)"
+  if [ "$want" != "$have" ]; then
+    echo "==> installing $what (npm ci)"
+    npm ci --prefix "$dir" --no-audit --no-fund > "$dir/npm.log" 2>&1 || {
+      tail -20 "$dir/npm.log"; echo "npm ci failed; see $dir/npm.log" >&2; return 1; }
+    echo "$want" > "$dir/node_modules/.installed"
+  fi
+}
+
 ensure_webchat() {
   # The web chat widget (rasa-webchat) from the npm registry, pinned by webchat/package-lock.json.
-  local want have
-  want="$(sha256sum webchat/package-lock.json | cut -c1-16)"
-  have="$(cat webchat/node_modules/.installed 2>/dev/null || true)"
-  if [ "$want" != "$have" ]; then
-    echo "==> installing the web chat widget (npm ci)"
-    npm ci --prefix webchat --no-audit --no-fund > webchat/npm.log 2>&1 || {
-      tail -20 webchat/npm.log; echo "npm ci failed; see webchat/npm.log" >&2; return 1; }
-    echo "$want" > webchat/node_modules/.installed
-  fi
+  npm_ci webchat "the web chat widget"
+}
+
+ensure_charts() {
+  # The console dashboard's charts (Apache ECharts), pinned by charts/package-lock.json.
+  npm_ci charts "the dashboard's charts"
 }
 
 ensure_postgres() {

@@ -3,5 +3,6 @@
 source "$(dirname "$0")/env.sh"
 ensure_venv
 ensure_webchat
+ensure_charts
 python -m bot.training
 exec python -m bot.serve "$@"

@@ -3,6 +3,7 @@
 source "$(dirname "$0")/env.sh"
 ensure_venv
 ensure_webchat
+ensure_charts
 mkdir -p build && ensure_chromium && ensure_postgres
 python -m bot.training
 echo "==> set-up and training took ${SECONDS} s"

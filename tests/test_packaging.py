@@ -11,6 +11,7 @@ def test_the_wheel_ships_the_console_assets_and_migrations(tmp_path):
     [wheel] = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("bot/console/web/index.html", "bot/console/web/console.js", "bot/console/web/console.css",
+                   "bot/console/web/dashboard.js",
                    "bot/web/webchat.html", "bot/migrations/env.py", "bot/console/agent_api.py"):
         assert needed in names, needed
     assert any(n.startswith("bot/migrations/versions/") for n in names)

@@ -1,54 +1,27 @@
 """The same ticket code on a real PostgreSQL server (a throwaway cluster in tmp)."""
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from bot import db, tickets
+from postgres_cluster import installed, throwaway_cluster
 
 PORT = 55432
 
 
-def _as_postgres(args: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root; CI and developers here are root.
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-def _server_binary(name: str) -> str | None:
-    """A PostgreSQL server program: on PATH, or where Debian keeps it."""
-    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found if isinstance(found, str) else (found[-1] if found else None)
-
-
 @pytest.fixture(scope="module")
 def postgres_url():
-    initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
-    if not (initdb and pg_ctl):
+    if not installed():
         if os.environ.get("WUYE_SKIP_POSTGRES"):
             pytest.skip("WUYE_SKIP_POSTGRES is set")
         pytest.fail("PostgreSQL server binaries are missing: scripts/test.sh installs the Debian package "
                     "postgresql (set WUYE_SKIP_POSTGRES=1 to skip this test knowingly)")
-    data = Path(tempfile.mkdtemp(prefix="wuye-pg-"))  # pytest's tmp root is private to root
-    if os.geteuid() == 0:
-        shutil.chown(data, "postgres", "postgres")
-    subprocess.run(_as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "postgres"]),
-                   check=True, capture_output=True)
-    subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-w", "-l", str(data / "log"), "-o",
-                                 f"-p {PORT} -k {data} -c listen_addresses=127.0.0.1", "start"]),
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{PORT}/postgres"
-    finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
+    with throwaway_cluster(PORT) as url:
+        yield url
 
 
 def test_migrations_and_tickets_on_postgresql(postgres_url, monkeypatch, tmp_path):

@@ -13,7 +13,8 @@ Conversations live in Rasa: this service reads transcripts and sends replies
 through Rasa's HTTP API ($RASA_URL, $RASA_AUTH_TOKEN), so a reply reaches the
 resident on the channel they wrote from (`output_channel=latest`).
 This module is the app (sign-in, auth middleware, security headers, the
-page); the /agent routes are agent_routes.py, the /trainer routes workbench_api.py.
+page); the /agent routes are agent_routes.py, the /trainer routes workbench_api.py,
+the /dashboard routes (managers and admins) dashboard_routes.py.
 
 POST  /auth/login                           {"username", "password"} → session cookie
 POST  /auth/logout
@@ -23,12 +24,14 @@ GET   /agent/conversations/<id>             transcript (phones masked) and the h
 POST  /agent/conversations/<id>/take        {"agent"}; the queue shows who has it
 POST  /agent/conversations/<id>/reply       {"text", "agent"}; refused if it holds 禁忌用语
 POST  /agent/conversations/<id>/resolve     {"agent"}; the bot takes over again
-GET   /agent/tickets?status=&kind=&flagged= tickets, phones masked
+GET   /agent/tickets?status=&kind=&flagged= tickets, phones masked; also &building=&overdue=&category=
+                                            &from=&to= (dates opened, YYYY-MM-DD, community time zone)
 GET   /agent/tickets/<number>               one ticket with its history
 PATCH /agent/tickets/<number>               {"status", "note", "agent"}
 POST  /agent/suggest                        {"conversation_id"} or {"message", "ticket_no"?, "intent"?,
                                             "category"?, "emotion"?, "urgency"?, "agent_said"?} → 3 replies
 POST  /agent/check                          {"draft"} → findings (kind, words, rewrite) and the rewritten draft
+GET   /dashboard/...                        the service dashboard's figures (dashboard_routes.py)
 """
 from __future__ import annotations
 
@@ -43,21 +46,26 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import agent_models, clock
-from bot.console import accounts, agent_routes, workbench_api
+from bot import agent_models, clock, handoffs
+from bot.console import accounts, agent_routes, dashboard_routes, workbench_api
 from bot.console.accounts import Person
+from bot.figures.period import PeriodError
 from bot.http_json import InvalidBody, body, error, field, refuse_write
 from bot.models import STATUS_NAMES
 from bot.privacy import install_log_masking
 from bot.rasa_client import RasaClient
+from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 COOKIE = "wuye_session"
 # Which permission (bot.console.accounts.PERMISSIONS) each part of the service needs.
-AREAS = {"/agent": "agent", "/trainer": "trainer"}
+AREAS = {"/agent": "agent", "/trainer": "trainer", "/dashboard": "dashboard"}
 CONSOLE_DIR = Path(__file__).parent / "web"
 # URL name under /console/ → file in CONSOLE_DIR; nothing else is served.
-CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css"}
+CONSOLE_FILES = {"": "index.html", "console.js": "console.js", "console.css": "console.css",
+                 "dashboard.js": "dashboard.js"}
+# The dashboard's charts: Apache ECharts from npm, pinned by charts/package-lock.json (scripts/env.sh).
+ECHARTS = ROOT / "charts" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 SERVICE = Person("service", "admin")
 
 
@@ -148,7 +156,8 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         if person is None:
             return error(401, "尚未登录")
         return json({"username": person.username, "role": person.role, "timezone": clock.timezone_name(),
-                     "statuses": STATUS_NAMES})  # the page names ticket statuses from here only
+                     "statuses": STATUS_NAMES,  # the page names ticket statuses and
+                     "reasons": handoffs.REASON_NAMES})  # handoff reasons from here only
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -164,6 +173,12 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
     async def console_root(request: Request) -> HTTPResponse:
         return redirect("/console/")
 
+    @app.get("/console/echarts.min.js")
+    async def echarts(request: Request) -> HTTPResponse:
+        if not ECHARTS.exists():
+            return error(503, "图表组件未安装：请运行 npm ci --prefix charts（scripts/run.sh 会自动安装）")
+        return await file(ECHARTS, mime_type="application/javascript", headers={"Cache-Control": "max-age=3600"})
+
     @app.get("/console/<name>")
     async def console_page(request: Request, name: str) -> HTTPResponse:
         if name not in CONSOLE_FILES:
@@ -171,9 +186,14 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         return await file(CONSOLE_DIR / CONSOLE_FILES[name])
 
     app.blueprint(workbench_api.blueprint(rasa, actor))
+    app.blueprint(dashboard_routes.blueprint())
 
     @app.exception(InvalidBody)
     async def invalid_body(request: Request, exception: InvalidBody) -> HTTPResponse:
+        return error(400, str(exception))
+
+    @app.exception(PeriodError)
+    async def invalid_period(request: Request, exception: PeriodError) -> HTTPResponse:
         return error(400, str(exception))
 
     @app.exception(aiohttp.ClientError)

@@ -4,6 +4,7 @@ wording), taking and resolving, tickets, reply suggestions and the wording
 check. A blueprint of bot.console.agent_api, which signs people in."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Callable
 
 from sanic import Blueprint
@@ -12,6 +13,7 @@ from sanic.response import HTTPResponse, json
 
 from bot import handoffs, suggestions, tickets, wording
 from bot.console import review
+from bot.figures.period import local_midnight, parse_day
 from bot.http_json import body, error, field
 from bot.models import OPEN_STATUSES, STATUS_NAMES, Handoff, Ticket
 from bot.privacy import mask_phones
@@ -123,10 +125,17 @@ def blueprint(rasa: RasaClient, actor: Callable[[Request, dict], str]) -> Bluepr
             value = request.args.get(name)
             return None if value in (None, "") else value == "true"
 
+        def day(name: str, title: str) -> date | None:
+            value = request.args.get(name)
+            return parse_day(value, title) if value else None
+
+        opened_from, opened_to = day("from", "开始日期"), day("to", "结束日期")
         rows = tickets.list_tickets(status=request.args.get("status") or None,
                                     kind=request.args.get("kind") or None, flagged=yes_no("flagged"),
                                     building=request.args.get("building") or None,
-                                    overdue=yes_no("overdue"))
+                                    overdue=yes_no("overdue"), category=request.args.get("category") or None,
+                                    opened_from=local_midnight(opened_from) if opened_from else None,
+                                    opened_before=local_midnight(opened_to + timedelta(days=1)) if opened_to else None)
         return json({"tickets": [tickets.as_dict(t) for t in rows]})
 
     @bp.get("/agent/tickets/<number>")

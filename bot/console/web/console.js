@@ -4,13 +4,12 @@
 "use strict";
 
 const URGENCY = { 1: "一级·紧急", 2: "二级·较急", 3: "三级·一般" };
-const REASONS = { emergency: "紧急情况", emotion: "情绪激动", request: "要求人工", misunderstood: "未能理解", stuck: "登记未完成",
-  survey_low: "回访不满意", survey_call: "回访电话" };
+const reasons = () => (me && me.reasons) || {};  // handoff reason names, from /auth/me (bot/handoffs.py)
 const DEADLINES = { respond: "响应", onsite: "到场", resolve: "办结" };
 const DEADLINE_STATES = { at_risk: "将超时", late: "已超时" };
 const KINDS = { repair: "报修", complaint: "投诉" };
 const statuses = () => (me && me.statuses) || {};  // ticket status names, from /auth/me (bot/models.py)
-const ROLES = { agent: "客服专员", trainer: "培训师", admin: "管理员" };
+const ROLES = { agent: "客服专员", trainer: "培训师", manager: "客服主管", admin: "管理员" };
 const MENU = [
   { hash: "#/queue", label: "接待队列", area: "agent" },
   { hash: "#/tickets", label: "工单", area: "agent" },
@@ -21,8 +20,9 @@ const MENU = [
   { hash: "#/try", label: "试一试", area: "trainer" },
   { hash: "#/versions", label: "修改记录", area: "trainer" },
   { hash: "#/retrain", label: "模型训练", area: "trainer" },
+  { hash: "#/dashboard", label: "数据驾驶舱", area: "dashboard" },
 ];
-const AREAS = { agent: ["agent"], trainer: ["trainer"], admin: ["agent", "trainer"] };
+const AREAS = { agent: ["agent"], trainer: ["trainer"], manager: ["agent", "dashboard"], admin: ["agent", "trainer", "dashboard"] };
 
 let me = null;
 let timers = [];
@@ -207,7 +207,7 @@ function queueView() {
 
 function queueCard(item) {
   return h("a", { class: `card handoff u${item.urgency || 3}`, href: `#/conversation/${encodeURIComponent(item.conversation_id)}` },
-    h("div", { class: "row" }, urgencyBadge(item.urgency), h("span", { class: "badge" }, REASONS[item.reason] || item.reason),
+    h("div", { class: "row" }, urgencyBadge(item.urgency), h("span", { class: "badge" }, reasons()[item.reason] || item.reason),
       item.taken_by ? h("span", { class: "badge taken" }, `${item.taken_by} 处理中`) : null,
       item.callback_by ? h("span", { class: "badge" }, `下班后转入：${when(item.callback_by)} 前回电`) : null,
       h("span", { class: "wait" }, `已等待 ${duration(item.waiting_seconds)}`)),
@@ -349,7 +349,7 @@ function handoffCard(handoff, take) {
   return h("div", { class: "card" }, h("h3", {}, "转人工原因"),
     h("p", { class: "row" }, handoff.taken_by ? h("span", { class: "badge taken" }, `${handoff.taken_by} 处理中`) : h("span", { class: "muted" }, "尚无人接手"),
       mine ? null : h("button", { type: "button", id: "take", onclick: take }, handoff.taken_by ? "改由我接手" : "接手此会话")),
-    h("div", { class: "row" }, urgencyBadge(handoff.urgency), h("span", { class: "badge" }, REASONS[handoff.reason] || handoff.reason)),
+    h("div", { class: "row" }, urgencyBadge(handoff.urgency), h("span", { class: "badge" }, reasons()[handoff.reason] || handoff.reason)),
     h("p", {}, handoff.summary),
     handoff.emotion_cues.length ? h("p", {}, "情绪词：", marked(handoff.emotion_cues.join("、"), handoff.emotion_cues, "cue")) : null,
     h("p", { class: "muted" }, `已等待 ${duration(handoff.waiting_seconds)}`));
@@ -379,10 +379,17 @@ function ticketsView() {
   h("label", {}, "类型", select("kind", KINDS)),
   h("label", {}, "楼栋", h("input", { name: "building", value: params.get("building") || "", size: 4, placeholder: "如 3" })),
   h("label", {}, "超时", select("overdue", { true: "已超时", false: "未超时" })),
+  ["category", "from", "to"].map((name) => (params.get(name) ? h("input", { type: "hidden", name, value: params.get(name) }) : null)),
   h("button", { type: "submit" }, "筛选"));
   const table = h("div", {}, h("p", { class: "muted" }, "正在加载…"));
-  show(h("h2", {}, "工单"), form, table);
+  const extra = h("p", { class: "muted", id: "extra-filters" });
+  show(h("h2", {}, "工单"), form, extra, table);
   api("GET", `/agent/tickets?${params}`).then(({ tickets }) => {
+    if (params.get("category") || params.get("from") || params.get("to")) {  // set by the dashboard's heat map
+      const category = params.get("category") && (tickets.length ? tickets[0].category_name : params.get("category"));
+      extra.replaceChildren(`另按${category ? `类别“${category}”、` : ""}受理日期 ${params.get("from") || "…"} 至 ${params.get("to") || "…"} 筛选 `,
+        h("a", { href: "#/tickets" }, "清除"));
+    }
     table.replaceChildren(tickets.length ? h("table", {},
       h("thead", {}, h("tr", {}, ["工单号", "类型", "类别", "位置", "紧急程度", "状态", "处理时限"].map((t) => h("th", {}, t)))),
       h("tbody", {}, tickets.map((t) => h("tr", { class: t.overdue ? "overdue" : null },
@@ -711,6 +718,7 @@ const ROUTES = [
   [/^#\/review$/, "trainer", reviewView],
   [/^#\/try$/, "trainer", tryView],
   [/^#\/retrain$/, "trainer", retrainView],
+  [/^#\/dashboard(\?.*)?$/, "dashboard", dashboardView],  // dashboard.js
 ];
 
 async function route() {
