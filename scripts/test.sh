@@ -11,6 +11,7 @@ echo "==> Rasa test stories"
 rasa test core --e2e --model "$(python -m bot.training --print-path)" \
   --stories tests/stories --endpoints endpoints.yml \
   --fail-on-prediction-errors --out build/rasa-test-results --quiet
-echo "==> pytest (${SECONDS} s so far)"
-python -m pytest "$@"
+echo "==> pytest on ${PYTEST_WORKERS:-2} workers (${SECONDS} s so far)"
+# Each worker runs whole test files (module fixtures stay in one process) against its own servers.
+python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
 echo "==> every test passed in ${SECONDS} s"

@@ -74,8 +74,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, fake_telegram):
            "TELEGRAM_API_URL": fake_telegram.url,
            "SAFETY_ANSWER_WAIT_SECONDS": "3",  # silence after a safety question counts as yes
            "WORKER_POLL_SECONDS": "0.5"}
-    # WUYE_TEST_PORT lets two checkouts run their suites side by side.
-    port = int(os.environ.get("WUYE_TEST_PORT", "15005"))
+    # WUYE_TEST_PORT lets two checkouts run their suites side by side; each
+    # pytest-xdist worker (gw0, gw1, ...) runs its own servers 200 ports further on.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    port = int(os.environ.get("WUYE_TEST_PORT", "15005")) + 200 * worker
     with Servers(model, rasa_port=port, action_port=port + 50, auth_token=TOKEN, env=env,
                  agent_port=port + 51, agent_token=AGENT_TOKEN) as servers:
         servers.db_url = url
