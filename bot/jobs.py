@@ -5,7 +5,8 @@ A job is scheduled under a unique key, so scheduling it twice does nothing.
 Workers claim due jobs with one conditional UPDATE (`... WHERE status =
 'pending'`): with several workers, on one server or several, each job runs
 once. A job whose worker died while running it is handed out again after
-`STALE_MINUTES`; a failing job is tried again later, `MAX_ATTEMPTS` times.
+`STALE_MINUTES`; a failing job is tried again later, `MAX_ATTEMPTS` times; one
+that cannot start yet is postponed without using up an attempt.
 """
 from __future__ import annotations
 
@@ -94,6 +95,16 @@ def retry_later(job: ClaimedJob, error: str, now: datetime | None = None) -> str
             status=status, last_error=error[:500], run_at=now + timedelta(minutes=wait),
             finished_at=now if status == "failed" else None))
     return status
+
+
+def postpone(job: ClaimedJob, minutes: float, reason: str, now: datetime | None = None) -> None:
+    """Put a job back for later without counting the attempt (the work could
+    not start yet, e.g. the resident is talking to a person)."""
+    now = now or utcnow()
+    with session_scope() as session:
+        session.execute(update(Job).where(Job.id == job.id).values(
+            status="pending", run_at=now + timedelta(minutes=minutes), attempts=Job.attempts - 1,
+            last_error=reason[:500]))
 
 
 def cancel(keys: list[str]) -> None:

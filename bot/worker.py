@@ -18,6 +18,7 @@ from bot.privacy import install_log_masking
 from bot.rasa_client import RasaClient
 
 logger = logging.getLogger("bot.worker")
+POSTPONE_MINUTES = 10  # a survey for a conversation that is busy (with a person, in a form) waits this long
 
 
 def poll_seconds() -> float:
@@ -35,8 +36,8 @@ async def run_due(worker: str, messenger: surveys.Messenger) -> int:
                 raise LookupError(f"no handler for jobs of kind {job.kind!r}")
             await handler(job.payload, messenger)
         except surveys.NotNow as busy:
-            await asyncio.to_thread(jobs.retry_later, job, str(busy))
-            logger.info("job %s put back: %s", job.key, busy)
+            await asyncio.to_thread(jobs.postpone, job, POSTPONE_MINUTES, str(busy))
+            logger.info("job %s postponed %d minutes: %s", job.key, POSTPONE_MINUTES, busy)
         except Exception as error:  # one job's failure must not stop the others
             status = await asyncio.to_thread(jobs.retry_later, job, f"{type(error).__name__}: {error}")
             logger.exception("job %s failed (attempt %d); now %s", job.key, job.attempts, status)

@@ -95,3 +95,14 @@ def test_cancelled_jobs_do_not_run(database):
     jobs.cancel(["survey_reminder:9"])
     assert jobs.claim_due("w", now=now + timedelta(days=1)) == []
     assert [j.status for j in job_rows()] == ["cancelled"]
+
+
+def test_a_job_that_cannot_start_yet_is_postponed_without_using_an_attempt(database):
+    now = utcnow()
+    jobs.schedule_now("survey", "k", now, {})
+    for _ in range(jobs.MAX_ATTEMPTS + 2):
+        [job] = jobs.claim_due("w", now=now)
+        jobs.postpone(job, 10, "the resident is with a person", now=now)
+        now += timedelta(minutes=10)
+    [row] = job_rows()
+    assert (row.status, row.attempts, row.run_at) == ("pending", 0, now)

@@ -160,7 +160,8 @@ def test_the_worker_runs_due_jobs_and_puts_back_what_cannot_run_yet(database):
     assert asyncio.run(worker.run_due("w", FakeMessenger(busy=True))) == 1
     with session_scope() as session:
         job = session.execute(select(Job).where(Job.key == f"survey:{ticket.id}")).scalar_one()
-        assert job.status == "pending" and job.run_at > utcnow()
+        assert job.status == "pending" and job.attempts == 0
+        assert job.run_at > utcnow() + timedelta(minutes=worker.POSTPONE_MINUTES - 1)
         job.run_at = utcnow()
     messenger = FakeMessenger()
     assert asyncio.run(worker.run_due("w", messenger)) == 1
