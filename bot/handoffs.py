@@ -109,13 +109,18 @@ def waiting_for(conversation_id: str) -> Handoff | None:
         return _waiting(session, conversation_id)
 
 
-def take(conversation_id: str, agent: str) -> Handoff | None:
+def take(conversation_id: str, agent: str, replying: bool = False) -> Handoff | None:
     """An agent takes the waiting handoff (the queue then shows who has it);
-    None when there is none. Taking it again hands it to the new agent."""
+    None when there is none. Taking it again hands it to the new agent. A reply
+    takes it too, and the first reply's time is kept (first response time)."""
     with session_scope() as session:
         handoff = _waiting(session, conversation_id)
-        if handoff and handoff.taken_by != agent:
-            handoff.taken_by, handoff.taken_at = agent, utcnow()
+        if handoff:
+            now = utcnow()
+            if handoff.taken_by != agent:
+                handoff.taken_by, handoff.taken_at = agent, now
+            if replying and handoff.first_reply_at is None:
+                handoff.first_reply_at = now
         return handoff
 
 
@@ -158,19 +163,6 @@ def notice_while_waiting(conversation_id: str, urgency: int | None,
         handoff.acknowledged_at = now
         waited = (now - handoff.created_at).total_seconds() / 60
         return WaitingNotice(max(1, math.ceil(wait_minutes(handoff.urgency) - waited)), handoff.callback_by)
-
-
-def first_reply(conversation_id: str, agent: str) -> Handoff | None:
-    """An agent replies: they take the conversation, and the first reply's time
-    is kept (first response time)."""
-    with session_scope() as session:
-        handoff = _waiting(session, conversation_id)
-        if handoff:
-            now = utcnow()
-            if handoff.taken_by != agent:
-                handoff.taken_by, handoff.taken_at = agent, now
-            handoff.first_reply_at = handoff.first_reply_at or now
-        return handoff
 
 
 def as_dict(handoff: Handoff) -> dict:

@@ -85,22 +85,13 @@ class NotNow(RuntimeError):
     """The conversation is busy (a person has it, or a form is open): try later."""
 
 
-def _survey_target(ticket_id: int) -> tuple[Ticket, str] | None:
-    """The ticket and the conversation its survey goes to (None: no such ticket)."""
-    with session_scope() as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            return None
-        return ticket, ticket.reporter_id.split(":", 1)[1]
-
-
 async def send_survey(payload: dict, messenger: Messenger, now: datetime | None = None) -> None:
     """The "survey" job: ask for the rating once, then schedule the reminder and the call."""
-    target = _survey_target(payload["ticket_id"])
-    if target is None:
-        return
-    ticket, conversation_id = target
     with session_scope() as session:
+        ticket = session.get(Ticket, payload["ticket_id"])
+        if ticket is None:
+            return
+        conversation_id = tickets.sender_of(ticket)
         survey = session.execute(select(Survey).where(Survey.ticket_id == ticket.id)).scalar_one_or_none()
         if survey is not None and survey.sent_at is not None:
             return  # sent before: a ticket is surveyed once
@@ -124,21 +115,23 @@ def _slots(ticket: Ticket) -> dict:
     return {"survey_ticket": ticket.number, "survey_subject": ticket.category_name}
 
 
-def _unanswered(ticket_id: int) -> Survey | None:
+def _unanswered(ticket_id: int) -> tuple[Survey, Ticket] | None:
+    """The ticket's survey and the ticket, while the survey waits for its answer."""
     with session_scope() as session:
-        survey = session.execute(select(Survey).where(Survey.ticket_id == ticket_id)).scalar_one_or_none()
-        return survey if survey is not None and survey.score is None else None
+        row = session.execute(select(Survey, Ticket).join(Ticket, Ticket.id == Survey.ticket_id).where(
+            Survey.ticket_id == ticket_id, Survey.score.is_(None))).first()
+        return (row[0], row[1]) if row else None
 
 
 async def remind(payload: dict, messenger: Messenger, now: datetime | None = None) -> None:
     """The "survey_reminder" job: one reminder, unless the resident has answered."""
-    target = _survey_target(payload["ticket_id"])
-    survey = _unanswered(payload["ticket_id"])
-    if target is None or survey is None or survey.reminded_at is not None:
+    found = _unanswered(payload["ticket_id"])
+    if found is None or found[0].reminded_at is not None:
         return
+    survey, ticket = found
     if await messenger.busy(survey.conversation_id):
-        raise NotNow(f"conversation of {target[0].number} is busy")
-    await messenger.say(survey.conversation_id, "utter_remind_satisfaction", _slots(target[0]))
+        raise NotNow(f"conversation of {ticket.number} is busy")
+    await messenger.say(survey.conversation_id, "utter_remind_satisfaction", _slots(ticket))
     with session_scope() as session:
         session.get(Survey, survey.id).reminded_at = now or utcnow()
 
@@ -146,11 +139,10 @@ async def remind(payload: dict, messenger: Messenger, now: datetime | None = Non
 async def call_task(payload: dict, messenger: Messenger, now: datetime | None = None) -> None:
     """The "survey_call" job: no answer after the reminder, so an agent phones
     the resident (a task in the agents' queue, with the ticket)."""
-    target = _survey_target(payload["ticket_id"])
-    survey = _unanswered(payload["ticket_id"])
-    if target is None or survey is None or survey.call_task_at is not None:
+    found = _unanswered(payload["ticket_id"])
+    if found is None or found[0].call_task_at is not None:
         return
-    ticket = target[0]
+    survey, ticket = found
     handoffs.open_handoff(handoffs.HandoffRequest(
         conversation_id=survey.conversation_id, channel=survey.channel, reason="survey_call",
         summary=f"回访未回复，请电话回访：{ticket.number} {ticket.category_name} {ticket.location or ''}".strip(),

@@ -28,6 +28,9 @@ from bot.models import OPEN_STATUSES, STATUS_NAMES, Ticket, TicketEvent, TicketS
 logger = logging.getLogger(__name__)
 
 PREFIXES = {"repair": "BX", "complaint": "TS"}
+# A ticket's deadlines, in order, and the names people read (the console and
+# the dashboard take them from here).
+DEADLINE_NAMES = {"respond": "响应", "onsite": "上门", "resolve": "处理"}
 # Which statuses meet each deadline (the first such step is kept on the ticket).
 MEETS = {"responded_at": ("assigned", "in_progress", "resolved", "closed"),
          "onsite_at": ("in_progress", "resolved", "closed"),
@@ -195,6 +198,11 @@ def reporter_id(channel: str, sender: str) -> str:
     return f"{channel}:{sender}"
 
 
+def sender_of(ticket: Ticket) -> str:
+    """The conversation (Rasa sender id) a ticket was reported from."""
+    return ticket.reporter_id.removeprefix(f"{ticket.channel}:")
+
+
 def open_ticket(report: Report, at: datetime | None = None) -> Ticket:
     """Create the ticket a report calls for. Raises TicketStoreDown (after
     spooling the report) when the database is unreachable."""
@@ -318,16 +326,15 @@ def deadline_state(ticket: Ticket, now: datetime | None = None) -> str:
     return "at_risk" if due - now < (due - ticket.created_at) * knowledge.sla().at_risk_share else "on_time"
 
 
-def needing_attention(max_level: int = 2) -> list[tuple[Ticket, str]]:
-    """Open tickets of level 1..max_level that are at risk or late, with their
-    state: pushed to the top of the agents' queue. Most urgent, then soonest due."""
+def needing_attention(max_level: int = 2) -> list[Ticket]:
+    """Open tickets of level 1..max_level that are at risk or late: pushed to
+    the top of the agents' queue. Most urgent, then soonest due."""
     with session_scope() as session:
         rows = session.execute(select(Ticket).where(
             Ticket.status.in_(OPEN_STATUSES), Ticket.urgency <= max_level)).scalars().all()
     now = clock.utcnow()
-    found = [(t, deadline_state(t, now)) for t in rows]
-    found = [(t, state) for t, state in found if state in ("at_risk", "late")]
-    return sorted(found, key=lambda pair: (pair[0].urgency, next_deadline(pair[0])[1]))
+    found = [t for t in rows if deadline_state(t, now) in ("at_risk", "late")]
+    return sorted(found, key=lambda t: (t.urgency, next_deadline(t)[1]))
 
 
 def _next_deadline_dict(ticket: Ticket) -> dict | None:

@@ -129,8 +129,10 @@ def test_signing_in_to_the_agent_api(server, monkeypatch):
     assert status == 200 and me == {"username": name, "role": "agent"}
     from bot.handoffs import REASON_NAMES
     from bot.models import STATUS_NAMES
+    from bot.tickets import DEADLINE_NAMES
     assert tab.call("/auth/me")[1] == {"username": name, "role": "agent", "timezone": "Asia/Shanghai",
-                                       "statuses": STATUS_NAMES, "reasons": REASON_NAMES}
+                                       "statuses": STATUS_NAMES, "deadlines": DEADLINE_NAMES,
+                                       "reasons": REASON_NAMES}
     assert tab.call("/agent/handoffs")[0] == 200
     assert tab.call("/auth/logout", {})[0] == 200
     assert tab.call("/agent/handoffs")[0] == 401

@@ -77,6 +77,6 @@ def test_after_hours_a_signed_in_agent_still_answers(database, desk_closed):
 
 def test_first_reply_keeps_the_first_time(database, desk_open):
     handoffs.open_handoff(request())
-    first = handoffs.first_reply("c1", "小李").first_reply_at
-    again = handoffs.first_reply("c1", "小王")
+    first = handoffs.take("c1", "小李", replying=True).first_reply_at
+    again = handoffs.take("c1", "小王", replying=True)
     assert again.first_reply_at == first and again.taken_by == "小王"

@@ -40,9 +40,7 @@ async def replay_once() -> list[Ticket]:
 async def announce(rasa: RasaClient, ticket: Ticket) -> None:
     """`utter_spooled_ticket` in the resident's conversation, through Rasa's API
     (the ticket number goes into the `ticket_no` slot the response reads)."""
-    sender = ticket.reporter_id.split(":", 1)[1]
     try:
-        await rasa.append(sender, [{"event": "slot", "name": "ticket_no", "value": ticket.number}])
-        await rasa.execute(sender, "utter_spooled_ticket")
+        await rasa.say(tickets.sender_of(ticket), "utter_spooled_ticket", {"ticket_no": ticket.number})
     except aiohttp.ClientError as error:
         logger.warning("could not tell the resident about ticket %s: %s", ticket.number, type(error).__name__)

@@ -46,7 +46,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json, redirect
 
-from bot import agent_models, clock, handoffs
+from bot import agent_models, clock, handoffs, tickets
 from bot.console import accounts, agent_routes, dashboard_routes, workbench_api
 from bot.console.accounts import Person
 from bot.figures.period import PeriodError
@@ -156,8 +156,9 @@ def create_app(rasa: RasaClient, token: str) -> Sanic:
         if person is None:
             return error(401, "尚未登录")
         return json({"username": person.username, "role": person.role, "timezone": clock.timezone_name(),
-                     "statuses": STATUS_NAMES,  # the page names ticket statuses and
-                     "reasons": handoffs.REASON_NAMES})  # handoff reasons from here only
+                     # the page names ticket statuses, deadlines and handoff reasons from here only
+                     "statuses": STATUS_NAMES, "deadlines": tickets.DEADLINE_NAMES,
+                     "reasons": handoffs.REASON_NAMES})
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:

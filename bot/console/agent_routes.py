@@ -64,7 +64,7 @@ def blueprint(rasa: RasaClient, actor: Callable[[Request, dict], str]) -> Bluepr
         """The waiting handoffs, and above them the level-1/2 tickets at risk of
         missing a deadline or past it (polled by the console every few seconds)."""
         return json({"handoffs": [handoffs.as_dict(h) for h in handoffs.queue()],
-                     "attention": [tickets.as_dict(t) for t, _ in tickets.needing_attention()]})
+                     "attention": [tickets.as_dict(t) for t in tickets.needing_attention()]})
 
     @bp.get("/agent/conversations/<conversation_id>")
     async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
@@ -91,7 +91,7 @@ def blueprint(rasa: RasaClient, actor: Callable[[Request, dict], str]) -> Bluepr
                           findings=[f.as_dict() for f in findings], rewrite=rewrite)
         if handoffs.waiting_for(conversation_id) is None:
             return error(404, f"会话“{conversation_id}”没有等待中的转人工")
-        handoffs.first_reply(conversation_id, agent)  # replying takes the conversation
+        handoffs.take(conversation_id, agent, replying=True)
         asked = last_resident_message(await rasa.tracker(conversation_id))
         await rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": agent}}])
         # The learning loop: the agent answered in the bot's place; a trainer reviews it.

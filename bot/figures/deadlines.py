@@ -16,9 +16,9 @@ from bot.figures.table import Column, Table, ratio
 from bot.figures.ticket_volume import building_name, building_order, in_period
 from bot.models import OPEN_STATUSES, Ticket
 
-DEADLINES = {"respond": ("响应", Ticket.respond_by, Ticket.responded_at),
-             "onsite": ("上门", Ticket.onsite_by, Ticket.onsite_at),
-             "resolve": ("处理", Ticket.resolve_by, Ticket.resolved_at)}
+DEADLINES = {"respond": (tickets.DEADLINE_NAMES["respond"], Ticket.respond_by, Ticket.responded_at),
+             "onsite": (tickets.DEADLINE_NAMES["onsite"], Ticket.onsite_by, Ticket.onsite_at),
+             "resolve": (tickets.DEADLINE_NAMES["resolve"], Ticket.resolve_by, Ticket.resolved_at)}
 SHARES = (Column("level_name", "响应级别"), Column("deadline_name", "时限"),
           Column("counted", "应计工单", "count"), Column("met", "按时完成", "count"),
           Column("share", "按时率", "share"))

@@ -5,7 +5,7 @@
 
 const URGENCY = { 1: "一级·紧急", 2: "二级·较急", 3: "三级·一般" };
 const reasons = () => (me && me.reasons) || {};  // handoff reason names, from /auth/me (bot/handoffs.py)
-const DEADLINES = { respond: "响应", onsite: "到场", resolve: "办结" };
+const deadlines = () => (me && me.deadlines) || {};  // deadline names, from /auth/me (bot/tickets.py)
 const DEADLINE_STATES = { at_risk: "将超时", late: "已超时" };
 const KINDS = { repair: "报修", complaint: "投诉" };
 const statuses = () => (me && me.statuses) || {};  // ticket status names, from /auth/me (bot/models.py)
@@ -219,7 +219,7 @@ function queueCard(item) {
 function deadlineBadge(ticket) {
   const state = DEADLINE_STATES[ticket.deadline_state];
   return state ? h("span", { class: `badge ${ticket.deadline_state}` },
-    `${DEADLINES[ticket.next_deadline.kind]}${state} ${when(ticket.next_deadline.due)}`) : null;
+    `${deadlines()[ticket.next_deadline.kind]}${state} ${when(ticket.next_deadline.due)}`) : null;
 }
 
 // A level-1/2 ticket close to a deadline or past it: on top of the queue.
